@@ -1,0 +1,63 @@
+# Studio: `make run` to start, `make test` to check. See README.md.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HTMX_VERSION := 2.0.9
+
+.PHONY: install run test test-fast bench lint format screenshots vendor-htmx browser-deps clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Chromium from Debian packages…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py ensure_demo
+	@echo "Studio: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py qcluster & \
+	  DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT) & \
+	  wait
+
+test: install browser-deps
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not browser and not e2e"
+
+lint: install
+	$(BIN)/ruff check studio tests bench
+	$(BIN)/ruff format --check studio tests bench
+
+format: install
+	$(BIN)/ruff check --fix studio tests bench
+	$(BIN)/ruff format studio tests bench
+
+bench: install
+	$(BIN)/python bench/run.py
+
+screenshots: install browser-deps
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python bench/screenshots.py
+
+# Refresh the vendored htmx from the npm package (install time only; never a CDN).
+vendor-htmx:
+	cd $$(mktemp -d) && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz \
+	  && cp package/dist/htmx.min.js $(CURDIR)/static/vendor/htmx.min.js
+	@echo "static/vendor/htmx.min.js is htmx $(HTMX_VERSION)"
+
+clean:
+	rm -rf $(VENV) .test-db.sqlite3* staticfiles

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from studio.upstream import facts
+
+
+class State(models.TextChoices):
+    PENDING = "pending"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+IN_FLIGHT = [State.PENDING, State.QUEUED, State.PROCESSING]
+FINAL = [State.COMPLETED, State.FAILED]
+
+
+def _choices(values: list[str]) -> list[tuple[str, str]]:
+    return [(v, v) for v in values]
+
+
+class Generation(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
+    team = models.ForeignKey(
+        "teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="generations"
+    )
+
+    # Request parameters, named as in the API.
+    prompt = models.TextField(max_length=facts.PROMPT_MAX_CHARS)
+    type = models.CharField(max_length=12, choices=_choices(facts.TYPES), default="image")
+    aspect_ratio = models.CharField(
+        max_length=5, choices=_choices(facts.ASPECT_RATIOS), default="1:1"
+    )
+    style = models.CharField(max_length=10, choices=_choices(facts.STYLES), default="auto")
+    model = models.CharField(max_length=12, choices=_choices(facts.MODELS), default="uni-1")
+    output_format = models.CharField(
+        max_length=4, choices=_choices(facts.OUTPUT_FORMATS), default="png"
+    )
+    web_search = models.BooleanField(default=False)
+
+    # Upstream job.
+    upstream_id = models.CharField(max_length=100, blank=True, db_index=True)
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    failure_code = models.CharField(max_length=40, blank=True)
+    failure_reason = models.TextField(blank=True)
+    request_ids = models.JSONField(default=list, blank=True)
+    history = models.JSONField(default=list, blank=True)
+    estimated_price = models.DecimalField(max_digits=8, decimal_places=4, default=Decimal("0"))
+    favourite = models.BooleanField(default=False)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Pipeline bookkeeping.
+    submit_claimed_at = models.DateTimeField(null=True, blank=True)
+    submit_attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    poll_count = models.PositiveIntegerField(default=0)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="gen_user_recent"),
+            models.Index(fields=["team", "-created_at", "-id"], name="gen_team_recent"),
+            models.Index(fields=["state", "next_attempt_at"], name="gen_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.prompt[:40]}"
+
+    @property
+    def in_flight(self) -> bool:
+        return self.state in IN_FLIGHT
+
+    @property
+    def failure(self) -> facts.FailureCode | None:
+        return facts.failure_info(self.failure_code) if self.failure_code else None
+
+    @property
+    def retryable(self) -> bool:
+        return self.state == State.FAILED and bool(self.failure) and self.failure.retryable
+
+    def elapsed_seconds(self) -> int:
+        end = self.completed_at or timezone.now()
+        return max(0, int((end - self.created_at).total_seconds()))
+
+
+class Reference(models.Model):
+    """An input image: the edit source or one of the reference images."""
+
+    class Role(models.TextChoices):
+        SOURCE = "source"
+        REFERENCE = "reference"
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="inputs")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="inputs/%Y/%m/", blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    media_type = models.CharField(max_length=40, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    bytes = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["role", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.position} of #{self.generation_id}"
+
+
+class Output(models.Model):
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="outputs")
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="outputs/%Y/%m/")
+    thumbnail = models.FileField(upload_to="thumbs/%Y/%m/")
+    media_type = models.CharField(max_length=40)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    bytes = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "position"], name="one_output_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"output {self.position} of #{self.generation_id}"
+
+
+class PollLease(models.Model):
+    """One row per loop name; whoever holds an unexpired lease runs the polling loop."""
+
+    name = models.CharField(max_length=40, unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at}"

@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("studio.generations.urls")),
+]
+
+if settings.SIMULATOR_ENABLED:
+    urlpatterns.append(path("simulator/v1/", include("studio.upstream.urls")))

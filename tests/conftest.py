@@ -1,0 +1,88 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from studio.teams.models import Membership, Team
+from studio.upstream.client import reset_client
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SIMULATOR_SECONDS = 0.0
+    reset_client()
+    yield
+    reset_client()
+
+
+@pytest.fixture
+def owner(db):
+    return get_user_model().objects.create_user("owner", password="pw-owner-123")
+
+
+@pytest.fixture
+def member(db):
+    return get_user_model().objects.create_user("member", password="pw-member-123")
+
+
+@pytest.fixture
+def outsider(db):
+    return get_user_model().objects.create_user("outsider", password="pw-outsider-123")
+
+
+@pytest.fixture
+def team(owner, member):
+    t = Team.objects.create(name="Design", slug="design")
+    Membership.objects.create(team=t, user=owner, role=Membership.Role.OWNER)
+    Membership.objects.create(team=t, user=member, role=Membership.Role.EDITOR)
+    return t
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+class TaskRecorder:
+    """Stands in for django-q2: records enqueued tasks so a test can run them in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple]] = []
+
+    def __call__(self, task_name: str, *args) -> None:
+        self.calls.append((task_name, args))
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]
+
+    def run_all(self, max_steps: int = 50) -> int:
+        """Run recorded tasks (and what they enqueue) until none are left."""
+        from studio.generations import tasks
+
+        steps = 0
+        while self.calls and steps < max_steps:
+            name, args = self.calls.pop(0)
+            getattr(tasks, name)(*args)
+            steps += 1
+        return steps
+
+
+@pytest.fixture
+def task_queue(monkeypatch, settings):
+    from studio.generations import queue
+
+    settings.POLL_LOOP_MAX_SLEEP = 0
+    recorder = TaskRecorder()
+    monkeypatch.setattr(queue, "enqueue", recorder)
+    return recorder
+
+
+@pytest.fixture
+def real_api(settings):
+    """Point the client at a fake provider URL with a key, for `responses` mocks."""
+    settings.LUMA_AGENTS_API_KEY = "test-key-not-real"
+    settings.SIMULATOR_ENABLED = False
+    settings.LUMA_BASE_URL = "https://agents.test/v1"
+    reset_client()
+    return settings.LUMA_BASE_URL
