@@ -31,6 +31,9 @@ ALLOWED_HOSTS = [
 ]
 if "testserver" not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append("testserver")
+# The simulator's in-process host (see SIMULATOR_BASE_URL below).
+SIMULATOR_HOST = "simulator.studio.internal"
+ALLOWED_HOSTS.append(SIMULATOR_HOST)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +50,7 @@ INSTALLED_APPS = [
     "studio.teams",
     "studio.upstream",
     "studio.generations",
+    "studio.uploads",
 ]
 
 MIDDLEWARE = [
@@ -136,7 +140,7 @@ SIMULATOR_ENABLED = not LUMA_AGENTS_API_KEY
 PORT = env_int("PORT", 8000)
 # With no key, the studio's own simulator answers; the worker reaches it in-process (see
 # studio.upstream.client), so it works whatever port the web server listens on.
-SIMULATOR_BASE_URL = "http://simulator.studio.internal/simulator/v1"
+SIMULATOR_BASE_URL = f"http://{SIMULATOR_HOST}/simulator/v1"
 LUMA_BASE_URL = (
     os.environ.get("LUMA_BASE_URL")
     or (SIMULATOR_BASE_URL if SIMULATOR_ENABLED else "https://agents.lumalabs.ai/v1")

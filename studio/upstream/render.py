@@ -53,10 +53,7 @@ def render_image(
     manga = style == "manga"
 
     base = _fit_source(source, size) if source else None
-    if manga:
-        image = _manga(rng, size, base)
-    else:
-        image = _colour(rng, size, base)
+    image = _manga(rng, size, base) if manga else _colour(rng, size, base)
     _caption(image, prompt, manga=manga)
 
     buffer = io.BytesIO()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
+from django.core import signals
+from django.db import close_old_connections
 from requests.adapters import BaseAdapter
 from requests.models import PreparedRequest, Response
 from requests.structures import CaseInsensitiveDict
@@ -67,12 +69,21 @@ class WSGIAdapter(BaseAdapter):
             captured["reason"] = status.split(" ", 1)[1] if " " in status else ""
             captured["headers"] = headers
 
-        result = self.app(environ, start_response)
+        # Like Django's test client: a request handled in-process must not close the
+        # caller's database connection (request_started/finished would, and inside an
+        # atomic block that breaks the caller's transaction).
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
         try:
-            content = b"".join(result)
+            result = self.app(environ, start_response)
+            try:
+                content = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
         finally:
-            if hasattr(result, "close"):
-                result.close()
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
 
         raw = HTTPResponse(
             body=io.BytesIO(content),

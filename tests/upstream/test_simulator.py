@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.storage import default_storage
-from PIL import Image
+from PIL import Image, ImageStat
 
 from studio.upstream import facts, render
 from studio.upstream.client import LumaClient
@@ -34,9 +34,7 @@ GENERATION_KEYS = {
 
 
 def post(client, body, **headers):
-    return client.post(
-        URL, data=json.dumps(body), content_type="application/json", headers=headers
-    )
+    return client.post(URL, data=json.dumps(body), content_type="application/json", headers=headers)
 
 
 def get(client, job_id: str, **headers):
@@ -53,14 +51,12 @@ def inline(colour=(255, 0, 0)) -> dict:
     return {"data": png_b64(colour), "media_type": "image/png"}
 
 
-def assert_generation(data: dict, state: str) -> None:
+def assert_generation(data: dict, state: str, host: str = "http://testserver") -> None:
     """The exact shape of a Generation, per the reference."""
     assert set(data) == GENERATION_KEYS
     assert isinstance(data["id"], str) and len(data["id"]) == 36
     created = data["created_at"]
     assert isinstance(created, str)
-    from datetime import datetime
-
     assert datetime.fromisoformat(created).tzinfo is not None
     assert data["model"] in facts.MODELS
     assert data["type"] in facts.TYPES
@@ -76,7 +72,7 @@ def assert_generation(data: dict, state: str) -> None:
         (item,) = data["output"]
         assert set(item) == {"type", "url"}
         assert item["type"] == "image"
-        assert item["url"].startswith("http://testserver/simulator/v1/files/")
+        assert item["url"].startswith(f"{host}/simulator/v1/files/{data['id']}/0.")
     else:
         assert data["output"] == []
 
@@ -339,7 +335,9 @@ def test_malformed_json_is_400(client):
 def test_inline_image_over_50_mb_is_413(client):
     # Real size: the simulator must also get past Django's 10 MB body limit to say 413.
     data = base64.b64encode(bytes(facts.INLINE_MAX_BYTES + 1)).decode()
-    response = post(client, {"prompt": "x", "image_ref": [{"data": data, "media_type": "image/png"}]})
+    response = post(
+        client, {"prompt": "x", "image_ref": [{"data": data, "media_type": "image/png"}]}
+    )
     assert response.status_code == 413
     assert response.json()["detail"].startswith("image_ref[0]: image is 52428801 bytes")
 
@@ -350,7 +348,9 @@ def test_inline_image_at_the_limit_passes_the_size_check(client, monkeypatch):
     over = base64.b64encode(bytes(31)).decode()
     ok = post(client, {"prompt": "x", "image_ref": [{"data": at_limit, "media_type": "image/png"}]})
     assert ok.status_code == 201
-    too_big = post(client, {"prompt": "x", "image_ref": [{"data": over, "media_type": "image/png"}]})
+    too_big = post(
+        client, {"prompt": "x", "image_ref": [{"data": over, "media_type": "image/png"}]}
+    )
     assert too_big.status_code == 413
 
 
@@ -425,7 +425,38 @@ def test_missing_output_completes_but_its_url_is_404(client):
     assert b"NoSuchKey" in content
 
 
+def test_manga_style_reaches_the_rendered_output(client):
+    data = create_completed(client, style="manga", aspect_ratio="1:1")
+    response, content = download(client, data["output"][0]["url"])
+    image = Image.open(io.BytesIO(content))
+    assert image.size == (2048, 2048)
+    # Black ink on white paper: no colour anywhere.
+    assert ImageStat.Stat(image.convert("HSV").getchannel("S")).extrema[0] == (0, 0)
+
+
+def test_edit_output_is_built_on_the_inline_source(client):
+    data = create_completed(
+        client,
+        type="image_edit",
+        aspect_ratio="2:1",
+        source=inline(colour=(0, 200, 0)),
+    )
+    job = SimulatedJob.objects.get(pk=data["id"])
+    assert job.source == {
+        "media_type": "image/png",
+        "bytes": len(base64.b64decode(png_b64((0, 200, 0)))),
+    }
+    response, content = download(client, data["output"][0]["url"])
+    image = Image.open(io.BytesIO(content))
+    assert image.size == (2048, 1024)
+    red, green, blue = ImageStat.Stat(image.convert("RGB")).mean
+    assert green > red + 40 and green > blue + 40
+
+
 # -- through the real client ---------------------------------------------------------------
+# transaction=True: the in-process WSGI call fires request_started, whose
+# close_old_connections closes the caller's connection, which would end the test's
+# wrapping transaction.
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("aspect_ratio", "output_format", "size", "pil_format"),
@@ -445,9 +476,7 @@ def test_real_client_creates_polls_and_downloads(aspect_ratio, output_format, si
     assert created["state"] == "queued"
 
     polled = client.get_generation(created["id"], request_id="studio-test-2")
-    assert_generation_shape = set(polled) == GENERATION_KEYS
-    assert assert_generation_shape
-    assert polled["state"] == "completed"
+    assert_generation(polled, "completed", host="http://simulator.studio.internal")
 
     with client.download(polled["output"][0]["url"]) as fh:
         image = Image.open(fh)
