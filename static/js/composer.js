@@ -1,0 +1,344 @@
+// The composer form: prompt counter, type switch, image pickers with drag and drop,
+// previews and removal, a live price estimate, and Ctrl/Cmd+Enter to submit.
+// Everything is delegated from `document`, so a form swapped in by htmx works at once;
+// `htmx:load` only refreshes what is drawn. The server checks everything again.
+(function () {
+  "use strict";
+
+  const FORM = "#composer-form";
+  const objectUrls = new WeakMap(); // <li> → object URL to revoke on removal
+
+  function config(form) {
+    if (!form._composerConfig) {
+      const node = form.querySelector("#composer-config");
+      form._composerConfig = node ? JSON.parse(node.textContent) : null;
+    }
+    return form._composerConfig;
+  }
+
+  const nf = new Intl.NumberFormat("en-US");
+
+  function say(form, text) {
+    const status = form.querySelector("[data-composer-status]");
+    if (!status) return;
+    // Clear first so the same message twice is announced twice.
+    status.textContent = "";
+    window.setTimeout(() => { status.textContent = text; }, 30);
+  }
+
+  function currentType(form) {
+    const checked = form.querySelector('input[name="type"]:checked');
+    return checked ? checked.value : "image";
+  }
+
+  function prettyBytes(n) {
+    const mb = 1024 * 1024;
+    if (n >= mb) return (n / mb).toFixed(1).replace(/\.0$/, "") + " MB";
+    if (n >= 1024) return (n / 1024).toFixed(1).replace(/\.0$/, "") + " KB";
+    return nf.format(n) + " bytes";
+  }
+
+  // --- prompt counter -----------------------------------------------------------------
+
+  function updateCounter(form) {
+    const textarea = form.querySelector('textarea[name="prompt"]');
+    const counter = form.querySelector("[data-counter]");
+    const cfg = config(form);
+    if (!textarea || !counter || !cfg) return;
+    // Count code points, as the server does (an emoji is one character, not two).
+    const length = Array.from(textarea.value.replace(/\r\n/g, "\n")).length;
+    const max = cfg.prompt_max;
+    const over = length - max;
+    counter.textContent = nf.format(length) + " / " + nf.format(max) +
+      (over > 0 ? " (" + nf.format(over) + " too many)" : "");
+    counter.classList.toggle("over", over > 0);
+    counter.classList.toggle("near", over <= 0 && length > max * 0.9);
+  }
+
+  // --- references: count, limit and price ---------------------------------------------
+
+  function urlLines(form) {
+    const area = form.querySelector('textarea[name="image_ref_url"]');
+    if (!area) return 0;
+    return area.value.split(/\r?\n/).filter((line) => line.trim() !== "").length;
+  }
+
+  function refCount(form) {
+    const kept = form.querySelectorAll('input[name="kept_ref"]').length;
+    const input = form.querySelector('input[name="image_ref"]');
+    const files = input && input.files ? input.files.length : 0;
+    return kept + files + urlLines(form);
+  }
+
+  function updateSummary(form) {
+    const cfg = config(form);
+    if (!cfg) return;
+    const type = currentType(form);
+    const modelSelect = form.querySelector('[name="model"]');
+    const model = modelSelect ? modelSelect.value : "uni-1";
+    const max = cfg.max_refs[type] || 0;
+    const count = refCount(form);
+
+    const countNode = form.querySelector("[data-ref-count]");
+    const maxNode = form.querySelector("[data-ref-max]");
+    if (countNode) countNode.textContent = String(count);
+    if (maxNode) maxNode.textContent = String(max);
+    const wrap = form.querySelector("[data-ref-count-wrap]");
+    if (wrap) {
+      wrap.classList.toggle("over", count > max);
+      wrap.title = count > max ? "Too many: remove " + (count - max) : "";
+    }
+
+    const table = cfg.prices[model] && cfg.prices[model][type];
+    const price = form.querySelector("[data-price]");
+    if (table && price) {
+      const text = "$" + table[Math.min(count, table.length - 1)];
+      if (price.textContent !== text) price.textContent = text;
+    }
+  }
+
+  // --- previews -----------------------------------------------------------------------
+
+  function thumbsFor(form, name) {
+    return form.querySelector('[data-thumbs="' + name + '"]');
+  }
+
+  function problemWith(form, file) {
+    const cfg = config(form);
+    if (!cfg) return "";
+    if (file.type && cfg.media_types.indexOf(file.type) === -1) {
+      return "not a JPEG, PNG or WebP image";
+    }
+    if (file.size > cfg.max_bytes) {
+      return prettyBytes(file.size) + " is over the " + prettyBytes(cfg.max_bytes) + " limit";
+    }
+    return "";
+  }
+
+  function placeholder() {
+    const ph = document.createElement("span");
+    ph.className = "thumb-placeholder";
+    ph.setAttribute("aria-hidden", "true");
+    ph.textContent = "?";
+    return ph;
+  }
+
+  function markProblem(li, fileName, problem) {
+    if (li.classList.contains("bad")) return;
+    li.classList.add("bad");
+    const note = document.createElement("span");
+    note.className = "thumb-problem";
+    note.textContent = problem;
+    const remove = li.querySelector(".thumb-remove");
+    li.insertBefore(note, remove);
+    li.title = fileName + ": " + problem;
+  }
+
+  function drawNewFiles(form, input) {
+    const list = thumbsFor(form, input.name);
+    if (!list) return;
+    list.querySelectorAll("[data-new]").forEach((li) => {
+      const url = objectUrls.get(li);
+      if (url) URL.revokeObjectURL(url);
+      li.remove();
+    });
+    Array.from(input.files || []).forEach((file, index) => {
+      const li = document.createElement("li");
+      li.className = "thumb new";
+      li.dataset.new = "";
+      li.dataset.index = String(index);
+      const problem = problemWith(form, file);
+      if (file.type && file.type.startsWith("image/") && !problem) {
+        const img = document.createElement("img");
+        const url = URL.createObjectURL(file);
+        objectUrls.set(li, url);
+        img.alt = "";
+        // The browser cannot draw it: most likely not an image at all, whatever its name.
+        img.addEventListener("error", () => {
+          const ph = placeholder();
+          img.replaceWith(ph);
+          markProblem(li, file.name, "cannot be read as an image");
+        }, { once: true });
+        img.src = url;
+        li.appendChild(img);
+      } else {
+        li.appendChild(placeholder());
+      }
+      const name = document.createElement("span");
+      name.className = "thumb-name";
+      name.textContent = file.name;
+      li.appendChild(name);
+      if (problem) markProblem(li, file.name, problem);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "thumb-remove";
+      remove.dataset.remove = "";
+      remove.setAttribute("aria-label", "Remove " + file.name);
+      remove.textContent = "×";
+      li.appendChild(remove);
+      list.appendChild(li);
+    });
+  }
+
+  function setFiles(input, files) {
+    const dt = new DataTransfer();
+    files.forEach((file) => dt.items.add(file));
+    input.files = dt.files;
+  }
+
+  function filesChanged(form, input) {
+    if (input.name === "source" && input.files && input.files.length) {
+      // A new source replaces a kept one; the server would prefer the new one anyway.
+      const list = thumbsFor(form, "source");
+      if (list) list.querySelectorAll("[data-kept]").forEach((li) => li.remove());
+    }
+    drawNewFiles(form, input);
+    updateSummary(form);
+    const n = input.files ? input.files.length : 0;
+    if (n) say(form, n === 1 ? "1 image chosen." : n + " images chosen.");
+  }
+
+  function addFiles(form, input, dropped) {
+    const incoming = Array.from(dropped);
+    if (!incoming.length) return;
+    if (input.multiple) {
+      setFiles(input, Array.from(input.files || []).concat(incoming));
+    } else {
+      setFiles(input, incoming.slice(0, 1));
+    }
+    filesChanged(form, input);
+  }
+
+  function removeThumb(form, button) {
+    const li = button.closest(".thumb");
+    const list = li && li.closest("[data-thumbs]");
+    if (!li || !list) return;
+    const name = (li.querySelector(".thumb-name") || {}).textContent || "image";
+    if (li.hasAttribute("data-new")) {
+      const input = form.querySelector('input[type="file"][name="' + list.dataset.thumbs + '"]');
+      if (input) {
+        const skip = Number(li.dataset.index);
+        setFiles(input, Array.from(input.files || []).filter((_, i) => i !== skip));
+        drawNewFiles(form, input);
+      }
+    } else {
+      li.remove(); // takes its hidden kept_* input with it
+    }
+    updateSummary(form);
+    say(form, name + " removed.");
+    // Keep keyboard focus in the list, or fall back to the drop zone.
+    const next = list.querySelector(".thumb-remove") ||
+      form.querySelector('[data-drop="' + list.dataset.thumbs + '"] .dropzone');
+    if (next) next.focus();
+  }
+
+  // --- refresh and focus after load or swap -------------------------------------------
+
+  function refresh(form) {
+    // Removing a kept image needs this script; without it the buttons stay hidden.
+    form.querySelectorAll("[data-remove][hidden]").forEach((button) => { button.hidden = false; });
+    updateCounter(form);
+    updateSummary(form);
+    form.querySelectorAll('input[type="file"]').forEach((input) => {
+      if (input.files && input.files.length) drawNewFiles(form, input);
+    });
+    const isMac = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+    const kbd = form.querySelector(".shortcut");
+    if (kbd && isMac) kbd.textContent = "⌘ ↵";
+  }
+
+  function init(root) {
+    const forms = [];
+    if (root.matches && root.matches(FORM)) forms.push(root);
+    if (root.querySelectorAll) root.querySelectorAll(FORM).forEach((f) => forms.push(f));
+    forms.forEach((form) => {
+      refresh(form);
+      const summary = form.querySelector("[data-error-summary]");
+      if (summary) summary.focus();
+    });
+  }
+
+  // --- delegated events ---------------------------------------------------------------
+
+  document.addEventListener("input", (event) => {
+    const form = event.target.closest && event.target.closest(FORM);
+    if (!form) return;
+    if (event.target.name === "prompt") updateCounter(form);
+    if (event.target.name === "image_ref_url") updateSummary(form);
+  });
+
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest && event.target.closest(FORM);
+    if (!form) return;
+    const target = event.target;
+    if (target.type === "file") filesChanged(form, target);
+    else if (target.name === "type" || target.name === "model") updateSummary(form);
+  });
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[data-remove]");
+    const form = button && button.closest(FORM);
+    if (form) removeThumb(form, button);
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    const form = event.target.closest && event.target.closest(FORM);
+    if (!form) return;
+    event.preventDefault();
+    if (typeof form.requestSubmit === "function") form.requestSubmit();
+    else form.submit();
+  });
+
+  // Drag and drop onto a [data-drop] zone (or its whole block).
+  // Dropped anywhere else on the form, images become references (rather than the
+  // browser leaving the page to show the file).
+  function dropTarget(event) {
+    const form = event.target.closest && event.target.closest(FORM);
+    if (!form) return null;
+    const block = event.target.closest(".images-block");
+    return (block || form).querySelector(block ? "[data-drop]" : '[data-drop="image_ref"]');
+  }
+
+  function hasFiles(event) {
+    return event.dataTransfer && Array.from(event.dataTransfer.types || []).indexOf("Files") !== -1;
+  }
+
+  ["dragenter", "dragover"].forEach((type) => {
+    document.addEventListener(type, (event) => {
+      const zone = dropTarget(event);
+      if (!zone || !hasFiles(event)) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "copy";
+      const form = zone.closest(FORM);
+      form.querySelectorAll(".dragging").forEach((el) => el !== zone && el.classList.remove("dragging"));
+      zone.classList.add("dragging");
+    });
+  });
+
+  document.addEventListener("dragleave", (event) => {
+    const zone = dropTarget(event);
+    const form = zone && zone.closest(FORM);
+    if (form && !(event.relatedTarget && form.contains(event.relatedTarget))) {
+      form.querySelectorAll(".dragging").forEach((el) => el.classList.remove("dragging"));
+    }
+  });
+
+  document.addEventListener("drop", (event) => {
+    const zone = dropTarget(event);
+    if (!zone || !hasFiles(event)) return;
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    const form = zone.closest(FORM);
+    const input = zone.querySelector('input[type="file"]');
+    if (form && input) addFiles(form, input, event.dataTransfer.files);
+  });
+
+  // htmx re-renders the form after a failed submit: redraw and move focus to the errors.
+  document.addEventListener("htmx:load", (event) => init(event.target));
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", () => init(document));
+  } else {
+    init(document);
+  }
+})();

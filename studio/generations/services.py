@@ -190,3 +190,49 @@ def delete_files(names: Iterable[str]) -> None:
 
 def in_flight_count() -> int:
     return Generation.objects.filter(state__in=IN_FLIGHT).count()
+
+
+# --- actions ---------------------------------------------------------------------------
+
+
+def inputs_of(gen: Generation) -> list[dict[str, Any]]:
+    """A generation's inputs in the shape create_generation takes, for Retry."""
+    items: list[dict[str, Any]] = []
+    for ref in gen.inputs.all():
+        item: dict[str, Any] = {"role": ref.role, "name": ref.original_name}
+        if ref.url:
+            item["url"] = ref.url
+        else:
+            with ref.file.open("rb") as fh:
+                item["content"] = fh.read()
+            item.update(media_type=ref.media_type, width=ref.width, height=ref.height)
+        items.append(item)
+    return items
+
+
+def retry_generation(gen: Generation) -> Generation:
+    """A new generation with the same inputs; the failed one stays as it was."""
+    return create_generation(
+        user=gen.user,
+        data={f: getattr(gen, f) for f in PARAM_FIELDS},
+        inputs=inputs_of(gen),
+        team=gen.team,
+        retry_of=gen,
+    )
+
+
+def delete_generation(gen: Generation) -> None:
+    """Delete the row, then its files once the deletion is committed."""
+    names = [n for o in gen.outputs.all() for n in (o.file.name, o.thumbnail.name)]
+    names += [r.file.name for r in gen.inputs.all() if r.file]
+    with transaction.atomic():
+        gen.delete()
+        transaction.on_commit(lambda: delete_files(names))
+
+
+def download_stem(gen: Generation) -> str:
+    """A readable file name: the first words of the prompt and the id."""
+    from django.utils.text import slugify
+
+    words = slugify(gen.prompt)[:40].strip("-") or "image"
+    return f"studio-{gen.pk}-{words}"

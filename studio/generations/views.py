@@ -1,46 +1,185 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
-from . import services
-from .access import get_generation_for
+from studio.teams.models import Team
+from studio.upstream import facts
+
+from . import gallery, services
+from .access import get_generation_for, visible_generations
 from .forms import GenerationForm
-from .models import Generation, Output
+from .models import FINAL, Generation, Output, Reference
 
 
-def _studio_context(request: HttpRequest, form: GenerationForm) -> dict:
-    generations = (
-        Generation.objects.filter(user=request.user)
-        .prefetch_related("outputs")
-        .order_by("-created_at", "-id")[:60]
-    )
-    return {"form": form, "generations": generations}
+def _gallery_scope(request: HttpRequest, team_slug: str = ""):
+    """The generations a gallery shows: the user's own, or one team's."""
+    if team_slug:
+        team = get_object_or_404(Team, slug=team_slug, memberships__user=request.user)
+        return team, Generation.objects.filter(team=team)
+    return None, Generation.objects.filter(user=request.user)
+
+
+def _gallery_context(request: HttpRequest, team_slug: str = "") -> dict:
+    team, qs = _gallery_scope(request, team_slug)
+    filters = gallery.Filters.from_request(request.GET)
+    page = gallery.page_of(filters.apply(qs), request.GET.get("cursor"))
+    return {
+        "page": page,
+        "filters": filters,
+        "team": team,
+        "states": ["active", "completed", "failed"],
+        "models": facts.MODELS,
+    }
+
+
+def _studio_initial(request: HttpRequest) -> dict:
+    """Prefill for Remix (?remix=<id>) and "Edit this image" (?edit=<id>&output=<n>)."""
+    from studio.uploads.staging import stage_from_generation, stage_output_as_source
+
+    if remix_id := request.GET.get("remix"):
+        return stage_from_generation(request.user, get_generation_for(request.user, remix_id))
+    if edit_id := request.GET.get("edit"):
+        gen = get_generation_for(request.user, edit_id)
+        out = gen.outputs.filter(position=request.GET.get("output", 0) or 0).first()
+        if out is None:
+            raise Http404("That generation has no image to edit")
+        return stage_output_as_source(request.user, out)
+    return {}
 
 
 @login_required
+@require_GET
 def studio(request: HttpRequest) -> HttpResponse:
-    return render(request, "generations/studio.html", _studio_context(request, GenerationForm()))
+    form = GenerationForm(initial=_studio_initial(request), user=request.user)
+    context = {"form": form, **_gallery_context(request)}
+    return render(request, "generations/studio.html", context)
+
+
+@login_required
+@require_GET
+def team_gallery(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "generations/team.html", _gallery_context(request, slug))
+
+
+@login_required
+@require_GET
+def gallery_page(request: HttpRequest) -> HttpResponse:
+    """The cards after a cursor, or a filtered first page (htmx)."""
+    context = _gallery_context(request, request.GET.get("team", ""))
+    if not request.htmx:
+        target = reverse("team-gallery", args=[context["team"].slug]) if context["team"] else "/"
+        query = request.GET.urlencode()
+        return redirect(f"{target}?{query}" if query else target)
+    return render(request, "generations/_gallery.html#gallery-page", context)
+
+
+@login_required
+@require_GET
+def gallery_poll(request: HttpRequest) -> HttpResponse:
+    """One request for every in-flight card on the page: out-of-band card updates."""
+    ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
+    gens = list(visible_generations(request.user).filter(pk__in=ids).prefetch_related("outputs"))
+    finished = [g for g in gens if g.state in FINAL]
+    return render(
+        request,
+        "generations/studio.html#poll",
+        {"generations": gens, "finished": finished},
+    )
 
 
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
-    form = GenerationForm(request.POST, request.FILES)
+    form = GenerationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
-        return render(
-            request, "generations/studio.html", _studio_context(request, form), status=400
-        )
-    services.create_generation(user=request.user, data=form.cleaned_data)
+        if request.htmx:
+            response = render(request, "generations/_form.html", {"form": form})
+            response["HX-Retarget"] = "#composer-form"
+            response["HX-Reswap"] = "outerHTML"
+            return response
+        context = {"form": form, **_gallery_context(request)}
+        return render(request, "generations/studio.html", context, status=400)
+    gen = services.create_generation(
+        user=request.user,
+        data=form.cleaned_data,
+        inputs=form.inputs(),
+        team=form.cleaned_data.get("team"),
+    )
+    if request.htmx:
+        return _new_card(request, gen, "Submitted: the image is on its way.")
+    messages.success(request, "Submitted: the image is on its way.")
     return redirect("studio")
 
 
+def _new_card(request: HttpRequest, gen: Generation, announcement: str) -> HttpResponse:
+    html = render_to_string(
+        "generations/studio.html#new-card",
+        {"gen": gen, "announcement": announcement},
+        request=request,
+    )
+    return HttpResponse(html)
+
+
 @login_required
+@require_GET
 def detail(request: HttpRequest, generation_id: int) -> HttpResponse:
     gen = get_generation_for(request.user, generation_id)
-    return render(request, "generations/detail.html", {"gen": gen})
+    context = {
+        "gen": gen,
+        "outputs": list(gen.outputs.all()),
+        "source": [r for r in gen.inputs.all() if r.role == Reference.Role.SOURCE],
+        "references": [r for r in gen.inputs.all() if r.role == Reference.Role.REFERENCE],
+        "is_owner": gen.user_id == request.user.pk,
+    }
+    return render(request, "generations/detail.html", context)
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    ok = url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure())
+    return nxt if nxt and ok else default
+
+
+@login_required
+@require_POST
+def favourite(request: HttpRequest, generation_id: int) -> HttpResponse:
+    gen = get_generation_for(request.user, generation_id, write=True)
+    gen.favourite = not gen.favourite
+    gen.save(update_fields=["favourite", "updated_at"])
+    if request.htmx:
+        return render(request, "generations/_card.html", {"gen": gen})
+    return redirect(_back(request, reverse("generation-detail", args=[gen.pk])))
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
+    gen = get_generation_for(request.user, generation_id, write=True)
+    if not gen.retryable:
+        messages.error(request, "Only a failure that may succeed on a second try can be retried.")
+        return redirect("generation-detail", gen.pk)
+    new = services.retry_generation(gen)
+    if request.htmx:
+        return _new_card(request, new, "Retrying: a new generation was submitted.")
+    messages.success(request, "Retrying: a new generation was submitted.")
+    return redirect("generation-detail", new.pk)
+
+
+@login_required
+def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
+    gen = get_generation_for(request.user, generation_id, write=True)
+    if request.method == "POST":
+        services.delete_generation(gen)
+        messages.success(request, "The generation and its files were deleted.")
+        return redirect("studio")
+    return render(request, "generations/delete.html", {"gen": gen})
 
 
 def _output_for(request: HttpRequest, generation_id: int, position: int) -> Output:
@@ -52,20 +191,36 @@ def _output_for(request: HttpRequest, generation_id: int, position: int) -> Outp
 
 
 @login_required
+@require_GET
 def output_file(request: HttpRequest, generation_id: int, position: int) -> FileResponse:
     out = _output_for(request, generation_id, position)
     ext = "png" if out.media_type == "image/png" else "jpg"
-    return FileResponse(
+    response = FileResponse(
         out.file.open("rb"),
         content_type=out.media_type,
         as_attachment="download" in request.GET,
-        filename=f"studio-{generation_id}-{position + 1}.{ext}",
+        filename=f"{services.download_stem(out.generation)}-{position + 1}.{ext}",
     )
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @login_required
+@require_GET
 def output_thumbnail(request: HttpRequest, generation_id: int, position: int) -> FileResponse:
     out = _output_for(request, generation_id, position)
     response = FileResponse(out.thumbnail.open("rb"), content_type="image/webp")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@login_required
+@require_GET
+def input_file(request: HttpRequest, generation_id: int, input_id: int) -> FileResponse:
+    gen = get_generation_for(request.user, generation_id)
+    ref = gen.inputs.filter(pk=input_id).exclude(file="").first()
+    if ref is None:
+        raise Http404("No such input")
+    response = FileResponse(ref.file.open("rb"), content_type=ref.media_type)
     response["Cache-Control"] = "private, max-age=86400"
     return response

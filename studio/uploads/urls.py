@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "uploads"
-urlpatterns: list = []
+urlpatterns = [
+    path("<str:token>/", views.staged_file, name="staged"),
+]

@@ -152,3 +152,18 @@ def estimate_price(*, model: str, type: str, ref_count: int) -> Decimal:
     if ref_count > 1:
         price += _PER_EXTRA_REF * (ref_count - 1)
     return price
+
+
+def price_table() -> dict[str, dict[str, list[str]]]:
+    """`estimate_price` for every model, type and reference count (0..MAX_REFS), as strings:
+    the composer looks prices up in it as the form changes, so the rule lives only here."""
+    return {
+        model: {
+            type_: [
+                str(estimate_price(model=model, type=type_, ref_count=n))
+                for n in range(MAX_REFS[type_] + 1)
+            ]
+            for type_ in TYPES
+        }
+        for model in MODELS
+    }

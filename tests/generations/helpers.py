@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from html.parser import HTMLParser
 
 from PIL import Image
 
@@ -41,3 +42,51 @@ def upstream_generation(gen_id: str = "up-1", state: str = "queued", **extra) ->
     }
     body.update(extra)
     return body
+
+
+class _FormState(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, list[str]] = {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def _add(self, name, value):
+        self.values.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("name"):
+            kind = a.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                if "checked" in a:
+                    self._add(a["name"], a.get("value", "on"))
+            elif kind != "file":
+                self._add(a["name"], a.get("value", ""))
+        elif tag == "select":
+            self.select = a.get("name")
+        elif tag == "option" and self.select and "selected" in a:
+            self._add(self.select, a.get("value", ""))
+        elif tag == "textarea":
+            self.textarea = a.get("name")
+            self._add(self.textarea, "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        if tag == "textarea" and self.textarea:
+            # As in HTML, one newline right after <textarea> is not part of the value.
+            value = self.values[self.textarea][-1]
+            self.values[self.textarea][-1] = value[1:] if value.startswith("\n") else value
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.values[self.textarea][-1] += data
+
+
+def form_values(html: str) -> dict[str, list[str]]:
+    """What a browser would submit from the page: checked, selected and typed values."""
+    parser = _FormState()
+    parser.feed(html)
+    return parser.values

@@ -1,3 +1,5 @@
+from html.parser import HTMLParser
+
 import pytest
 
 from studio.generations.models import Generation, State
@@ -18,12 +20,59 @@ def test_login_page_has_labelled_fields(client):
     assert '<label for="id_username">' in page and '<label for="id_password">' in page
 
 
+class _Controls(HTMLParser):
+    """Collects form controls and labels of the composer form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[dict] = []
+        self.label_for: set[str] = set()
+        self.label_depth = 0
+        self.in_form = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id") == "composer-form":
+            self.in_form = True
+        if not self.in_form:
+            return
+        if tag == "label":
+            self.label_depth += 1
+            if a.get("for"):
+                self.label_for.add(a["for"])
+        if tag in ("input", "select", "textarea") and a.get("type") != "hidden" and a.get("name"):
+            self.controls.append({**a, "wrapped": self.label_depth > 0})
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self.label_depth:
+            self.label_depth -= 1
+        if tag == "form":
+            self.in_form = False
+
+
 def test_studio_form_has_every_field_with_a_label(owner_client):
-    page = owner_client.get("/").content.decode()
-    for name in ["prompt", "aspect_ratio", "style", "model", "output_format", "web_search"]:
-        assert f'name="{name}"' in page
-        assert f'for="id_{name}"' in page
-    assert 'name="type"' in page
+    parser = _Controls()
+    parser.feed(owner_client.get("/").content.decode())
+    names = {c["name"] for c in parser.controls}
+    assert {
+        "prompt",
+        "type",
+        "source",
+        "source_url",
+        "image_ref",
+        "image_ref_url",
+        "aspect_ratio",
+        "style",
+        "model",
+        "output_format",
+        "web_search",
+    } <= names
+    unlabelled = [
+        c["name"]
+        for c in parser.controls
+        if not c["wrapped"] and c.get("id") not in parser.label_for
+    ]
+    assert unlabelled == []
 
 
 def test_post_creates_generation_and_redirects(

@@ -1,0 +1,98 @@
+"""Reading galleries: filters, keyset pagination and the in-flight poll."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from studio.upstream import facts
+
+from .models import IN_FLIGHT, Generation, State
+
+PAGE_SIZE = 24
+ACTIVE = "active"  # the state filter's value for "anything still in flight"
+
+
+@dataclass
+class Filters:
+    q: str = ""
+    state: str = ""
+    model: str = ""
+    type: str = ""
+    favourite: bool = False
+
+    @classmethod
+    def from_request(cls, params) -> Filters:
+        state = params.get("state", "")
+        model = params.get("model", "")
+        kind = params.get("type", "")
+        return cls(
+            q=params.get("q", "").strip()[:200],
+            state=state if state in State.values or state == ACTIVE else "",
+            model=model if model in facts.MODELS else "",
+            type=kind if kind in facts.TYPES else "",
+            favourite=params.get("favourite") in ("1", "on", "true"),
+        )
+
+    def apply(self, qs: QuerySet[Generation]) -> QuerySet[Generation]:
+        if self.q:
+            qs = qs.filter(prompt__icontains=self.q)
+        if self.state:
+            qs = qs.filter(state__in=IN_FLIGHT if self.state == ACTIVE else [self.state])
+        if self.model:
+            qs = qs.filter(model=self.model)
+        if self.type:
+            qs = qs.filter(type=self.type)
+        if self.favourite:
+            qs = qs.filter(favourite=True)
+        return qs
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.state or self.model or self.type or self.favourite)
+
+    def querystring(self) -> str:
+        from urllib.parse import urlencode
+
+        params = {k: v for k, v in self.__dict__.items() if v}
+        if self.favourite:
+            params["favourite"] = "1"
+        return urlencode(params)
+
+
+def encode_cursor(gen: Generation) -> str:
+    raw = f"{gen.created_at.isoformat()}|{gen.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, pk = base64.urlsafe_b64decode(padded).decode().split("|", 1)
+        when = parse_datetime(created)
+        return (when, int(pk)) if when else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@dataclass
+class Page:
+    items: list[Generation]
+    next_cursor: str | None
+
+
+def page_of(qs: QuerySet[Generation], cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
+    """One page, newest first, by keyset (created_at, id): no OFFSET however deep."""
+    qs = qs.order_by("-created_at", "-id").prefetch_related("outputs")
+    position = decode_cursor(cursor) if cursor else None
+    if position:
+        created, pk = position
+        qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    items = list(qs[: size + 1])
+    more = len(items) > size
+    items = items[:size]
+    return Page(items=items, next_cursor=encode_cursor(items[-1]) if more and items else None)

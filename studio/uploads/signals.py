@@ -1,0 +1,17 @@
+"""Staged files go with their rows, however the rows are deleted (purge, user deletion)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from .models import StagedUpload
+
+
+@receiver(post_delete, sender=StagedUpload)
+def delete_staged_file(sender, instance: StagedUpload, **kwargs) -> None:
+    name = instance.file.name
+    if name:
+        storage = instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
