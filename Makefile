@@ -60,4 +60,4 @@ vendor-htmx:
 	@echo "static/vendor/htmx.min.js is htmx $(HTMX_VERSION)"
 
 clean:
-	rm -rf $(VENV) .test-db.sqlite3* staticfiles
+	rm -rf $(VENV) .test-db* staticfiles

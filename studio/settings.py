@@ -100,9 +100,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # Tests use a file, not memory, so a worker process started by the e2e tests can share it.
-    DATABASES["default"]["TEST"] = {
-        "NAME": os.environ.get("STUDIO_TEST_DB") or str(BASE_DIR / ".test-db.sqlite3")
-    }
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

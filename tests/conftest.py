@@ -86,3 +86,18 @@ def real_api(settings):
     settings.LUMA_BASE_URL = "https://agents.test/v1"
     reset_client()
     return settings.LUMA_BASE_URL
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """One SQLite test database per pytest process, so runs side by side don't clobber it
+    (the file, not memory, lets the e2e tests' worker process open it too)."""
+    import os
+    from pathlib import Path
+
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        name = Path(db["TEST"]["NAME"])
+        db["TEST"]["NAME"] = str(name.with_name(f"{name.stem}-{os.getpid()}{name.suffix}"))

@@ -1,0 +1,76 @@
+"""Browser tests: the studio served by pytest-django's live_server, driven in the system
+Chromium through pytest-playwright (sync API), with a real django-q2 worker on demand.
+
+Fixtures here: `user` (known password), `log_in`, `logged_in_page` (logged in through the
+real login form), `worker` (tests/worker.py) and pytest-playwright's own `page`, `context`,
+`browser`. Mark every test module with `pytestmark = pytest.mark.browser`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+# Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM
+# calls from the test body; `make test` sets this too, but `pytest` alone must work.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
+
+from tests.worker import pytest_runtest_makereport, worker  # noqa: E402, F401
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PASSWORD = "pw-browser-123"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Debian's Chromium instead of Playwright's download; headless unless --headed."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make browser-deps` installs it")
+    return {
+        "headless": True,
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture
+def user(transactional_db):
+    # Committed (transactional_db), so the live server's own connection sees it.
+    return get_user_model().objects.create_user("ada", password=PASSWORD)
+
+
+@pytest.fixture
+def log_in(live_server) -> Callable[[Page, str, str], None]:
+    """Fill and submit the real login form at /accounts/login/."""
+
+    def _log_in(page: Page, username: str, password: str) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        form = page.locator("form").filter(has=page.locator("[name=password]"))
+        form.locator("[name=username]").fill(username)
+        form.locator("[name=password]").fill(password)
+        form.locator("[type=submit]").click()
+
+    return _log_in
+
+
+@pytest.fixture
+def logged_in_page(page: Page, live_server, user, log_in) -> Page:
+    """pytest-playwright's `page`, logged in as `user` and showing the studio."""
+    page.set_default_timeout(15_000)
+    log_in(page, user.username, PASSWORD)
+    expect(page).to_have_url(f"{live_server.url}/")
+    return page
