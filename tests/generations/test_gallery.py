@@ -376,3 +376,17 @@ def test_remix_of_someone_elses_generation_is_404(client, owner, outsider, task_
     gen = make_generation(owner)
     client.force_login(outsider)
     assert client.get(f"/?remix={gen.pk}").status_code == 404
+
+
+def test_detail_of_an_in_flight_job_refreshes_itself_until_final(owner_client, owner, task_queue):
+    gen = make_generation(owner)
+    page = owner_client.get(f"/generations/{gen.pk}/").content.decode()
+    assert 'hx-trigger="every 2s" hx-select="#detail"' in page
+    complete(gen)
+    page = owner_client.get(f"/generations/{gen.pk}/").content.decode()
+    assert 'hx-trigger="every 2s"' not in page
+
+
+def test_navigation_links_the_users_teams(client, member, team):
+    client.force_login(member)
+    assert 'href="/teams/design/"' in client.get("/").content.decode()
