@@ -36,6 +36,30 @@ SUBMIT_FAILURE_CODES = {
 }
 
 
+# The columns the pipeline owns. Saving only these means a worker never overwrites what a
+# person changed meanwhile (a favourite star, a team).
+PIPELINE_FIELDS = [
+    "state",
+    "failure_code",
+    "failure_reason",
+    "request_ids",
+    "history",
+    "upstream_id",
+    "submitted_at",
+    "completed_at",
+    "submit_claimed_at",
+    "submit_attempts",
+    "next_attempt_at",
+    "poll_count",
+    "last_polled_at",
+    "updated_at",
+]
+
+
+def _save(gen: Generation) -> None:
+    gen.save(update_fields=PIPELINE_FIELDS)
+
+
 # --- submit ---------------------------------------------------------------------------
 
 
@@ -59,7 +83,7 @@ def submit(generation_id: int) -> str:
             "submit_interrupted",
             f"{exc.detail}. The job may or may not have been created upstream.",
         )
-        gen.save()
+        _save(gen)
         return "unknown outcome"
     except UpstreamError as exc:
         services.note_request(gen, "POST", exc.request_id or request_id, exc.status)
@@ -69,7 +93,7 @@ def submit(generation_id: int) -> str:
             )
             gen.submit_claimed_at = None
             gen.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-            gen.save()
+            _save(gen)
             log.info(
                 "generation %s: submit answered %s, retrying in %.1fs", gen.pk, exc.status, delay
             )
@@ -82,12 +106,12 @@ def submit(generation_id: int) -> str:
             code = SUBMIT_FAILURE_CODES.get(exc.status or 0, "invalid_request")
             reason = exc.detail
         services.fail(gen, code, reason)
-        gen.save()
+        _save(gen)
         return f"failed: {code}"
     except OSError as exc:
         # An input file went missing from our own storage: nothing was sent.
         services.fail(gen, "corrupt_input", f"an input image could not be read: {exc}")
-        gen.save()
+        _save(gen)
         return "failed: input"
 
     services.note_request(gen, "POST", request_id, 201)
@@ -96,7 +120,7 @@ def submit(generation_id: int) -> str:
     gen.next_attempt_at = timezone.now() + timedelta(seconds=settings.POLL_MIN_SECONDS)
     gen.poll_count = 0
     _apply_upstream(gen, answer)
-    gen.save()
+    _save(gen)
     ensure_poller()
     return f"submitted as {gen.upstream_id}"
 
@@ -128,11 +152,11 @@ def poll_one(gen: Generation) -> None:
                 "generation_failed",
                 f"the provider no longer answers for this job: {exc.detail}",
             )
-        gen.save()
+        _save(gen)
         return
     services.note_request(gen, "GET", request_id, 200)
     _apply_upstream(gen, answer)
-    gen.save()
+    _save(gen)
 
 
 def _poll_interval(gen: Generation) -> float:
@@ -295,7 +319,7 @@ def watchdog() -> str:
             "The worker stopped while sending this job; "
             "it may or may not have reached the provider.",
         )
-        gen.save()
+        _save(gen)
         report.append(f"{gen.pk}: interrupted")
     # A pending row whose submit task was lost: make it due, the loop will send it.
     lost = Generation.objects.filter(
@@ -316,7 +340,7 @@ def watchdog() -> str:
         created_at__lt=now - timedelta(seconds=settings.JOB_MAX_SECONDS),
     ):
         services.fail(gen, "timed_out", "No result arrived from the provider in time.")
-        gen.save()
+        _save(gen)
         report.append(f"{gen.pk}: timed out")
     if Generation.objects.filter(state__in=IN_FLIGHT).exists() and ensure_poller():
         report.append("poller restarted")

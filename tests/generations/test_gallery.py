@@ -59,6 +59,7 @@ def test_gallery_query_count_is_the_same_for_5_and_50_items(owner_client, owner,
         complete(g)
     many, _ = page_queries(owner_client)
     assert few == many
+    assert 0 < few < 15
 
 
 def test_load_more_uses_a_keyset_cursor_not_offset(owner_client, owner, task_queue):
@@ -114,7 +115,7 @@ def test_one_poll_query_set_for_many_cards(owner_client, owner, task_queue):
     many = [g.pk for g in fill(owner, 20)]
     with CaptureQueriesContext(connection) as large:
         owner_client.get(f"/gallery/poll/?ids={','.join(map(str, many))}", **HTMX)
-    assert len(small.captured_queries) == len(large.captured_queries)
+    assert len(small.captured_queries) == len(large.captured_queries) > 0
 
 
 @pytest.mark.parametrize(

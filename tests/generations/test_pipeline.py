@@ -480,3 +480,15 @@ def test_price_estimate_is_stored(owner, task_queue):
     gen = make_generation(owner, model="uni-1-max")
     assert str(gen.estimated_price) == "0.1000"
     assert services.request_body(gen)["model"] == "uni-1-max"
+
+
+def test_worker_does_not_overwrite_a_favourite_set_meanwhile(owner, task_queue, real_api):
+    with responses.RequestsMock() as rsps:
+        gen = submitted(owner, task_queue, rsps)
+        stale = Generation.objects.get(pk=gen.pk)  # what the worker holds
+        Generation.objects.filter(pk=gen.pk).update(favourite=True)  # the user stars it
+        rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
+        tasks.poll_one(stale)
+    gen.refresh_from_db()
+    assert gen.state == State.PROCESSING
+    assert gen.favourite is True

@@ -1,0 +1,455 @@
+"""Screenshots of the studio for the README: `make screenshots`.
+
+Starts a studio of its own (a throwaway SQLite database and media folder, the built-in
+simulator, `runserver` and `qcluster` on a free port), fills a gallery through the real
+form, drives it in the system Chromium with Playwright and writes PNGs into
+docs/screenshots/. Works offline; nothing outside the temporary folder is touched except
+the PNGs.
+
+The in-flight cards are made to stay put while they are photographed: the worker is
+restarted with a very slow simulator for `queued`, one simulated job is moved back in time
+for `processing`, and the worker is stopped before the last submit, which stays `pending`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--hide-scrollbars",
+]
+USERNAME, PASSWORD = "demo", "demo-studio"  # what `manage.py ensure_demo` creates
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1440, "height": 1000}}
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+FAST_SECONDS = "3"  # simulated job length while the finished cards are made
+SLOW_SECONDS = "7200"  # then: `queued` for the first quarter of that, `processing` after
+IN_FLIGHT = '#gallery [data-state="pending"], #gallery [data-state="queued"], '
+IN_FLIGHT += '#gallery [data-state="processing"]'
+CARDS = "#gallery [data-generation-id]"
+
+
+# -- processes -------------------------------------------------------------------------
+class Proc:
+    """A manage.py subprocess in its own process group, logging to a file."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str], logs: Path) -> None:
+        self.name = name
+        self.log_path = logs / f"{name}.log"
+        self.log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def check_alive(self) -> None:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{self.name} exited with code {self.proc.returncode}")
+
+    def stop(self, grace: float = 8.0) -> None:
+        """SIGTERM (qcluster then stops its pool), SIGKILL to the group after `grace`."""
+        try:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(timeout=grace)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        finally:
+            self.log.close()
+
+    def tail(self, lines: int = 25) -> str:
+        text = self.log_path.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:]) or "(nothing logged)"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def wait_until_up(url: str, server: Proc, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        server.check_alive()
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+# -- test images -------------------------------------------------------------------------
+def sketch_png(size: tuple[int, int] = (640, 480)) -> bytes:
+    """A small, recognisable reference image."""
+    img = Image.new("RGB", size, (236, 229, 214))
+    draw = ImageDraw.Draw(img)
+    w, h = size
+    draw.rectangle((0, h * 0.62, w, h), fill=(196, 214, 186))
+    draw.ellipse((w * 0.62, h * 0.08, w * 0.82, h * 0.35), fill=(245, 178, 73))
+    draw.polygon(
+        [(w * 0.1, h * 0.62), (w * 0.35, h * 0.2), (w * 0.6, h * 0.62)], fill=(92, 98, 140)
+    )
+    draw.polygon(
+        [(w * 0.4, h * 0.62), (w * 0.58, h * 0.32), (w * 0.8, h * 0.62)], fill=(70, 74, 112)
+    )
+    buffer = io.BytesIO()
+    img.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+# -- driving the studio ----------------------------------------------------------------
+class Studio:
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def log_in(self, page: Page) -> None:
+        page.goto(f"{self.base}/accounts/login/")
+        form = page.locator("form").filter(has=page.locator("[name=password]"))
+        form.locator("[name=username]").fill(USERNAME)
+        form.locator("[name=password]").fill(PASSWORD)
+        form.locator("[type=submit]").click()
+        expect(page).to_have_url(f"{self.base}/")
+
+    def fill(
+        self,
+        page: Page,
+        prompt: str,
+        *,
+        ratio: str = "1:1",
+        style: str = "auto",
+        model: str = "uni-1",
+        output_format: str = "png",
+        refs: list[dict[str, Any]] | None = None,
+    ) -> None:
+        form = page.locator("#composer-form")
+        form.locator("[name=prompt]").fill(prompt)
+        form.locator(f'input[name=aspect_ratio][value="{ratio}"]').check()
+        form.locator("select[name=style]").select_option(style)
+        form.locator("select[name=model]").select_option(model)
+        form.locator("select[name=output_format]").select_option(output_format)
+        if refs:
+            form.locator("input[name=image_ref]").set_input_files(refs)
+
+    def submit(self, page: Page, prompt: str, *, fresh: bool = True, **fields: Any) -> int:
+        """Submit through the form (htmx); returns the id of the card that appears."""
+        if fresh:
+            page.goto(f"{self.base}/")
+        cards = page.locator(CARDS)
+        before = cards.count()
+        self.fill(page, prompt, **fields)
+        page.locator("#composer-form button[type=submit]").click()
+        expect(cards).to_have_count(before + 1)
+        return int(cards.first.get_attribute("data-generation-id") or 0)
+
+    def card(self, page: Page, gen_id: int):
+        return page.locator(f'#gallery [data-generation-id="{gen_id}"]')
+
+
+def backdate_simulated_job(gen_id: int, seconds: int) -> None:
+    """Move the simulator's job back in time so that it reports `processing` now."""
+    from studio.generations.models import Generation
+    from studio.upstream.models import SimulatedJob
+
+    upstream_id = Generation.objects.get(pk=gen_id).upstream_id
+    moved = SimulatedJob.objects.filter(pk=upstream_id).update(
+        created_at=SimulatedJob.objects.get(pk=upstream_id).created_at - timedelta(seconds=seconds)
+    )
+    if moved != 1:
+        raise RuntimeError(f"no simulated job for generation {gen_id}")
+
+
+def shoot(page: Page, name: str, saved: list[Path], **options: Any) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / name
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=str(path), animations="disabled", caret="hide", **options)
+    saved.append(path)
+
+
+def clip_of(page: Page, selector: str, *, until: str | None = None, pad: int = 0) -> dict:
+    """A page-coordinates clip around `selector` (down to the bottom of `until`)."""
+    box = page.locator(selector).first.bounding_box()
+    if box is None:
+        raise RuntimeError(f"{selector} is not on the page")
+    scroll = page.evaluate("({x: window.scrollX, y: window.scrollY})")
+    top = box["y"] + scroll["y"] - pad
+    bottom = box["y"] + scroll["y"] + box["height"] + pad
+    if until:
+        end = page.locator(until).bounding_box()
+        if end is None:
+            raise RuntimeError(f"{until} is not on the page")
+        bottom = end["y"] + scroll["y"] + end["height"] + pad
+    width = page.viewport_size["width"] if page.viewport_size else 1440
+    return {"x": 0, "y": max(0, top), "width": width, "height": bottom - max(0, top)}
+
+
+# -- the run ---------------------------------------------------------------------------
+def make_gallery(studio: Studio, page: Page, start_worker, stop_worker) -> dict[str, int]:
+    """Finished cards with a fast simulator, then the in-flight ones. Returns some ids."""
+    ids: dict[str, int] = {}
+    start_worker(FAST_SECONDS)
+    sketch = {"name": "hills-sketch.png", "mimeType": "image/png", "buffer": sketch_png()}
+    ids["moderated"] = studio.submit(
+        page, "a crowded beach at noon, photorealistic [simulate:content_moderated]", ratio="3:2"
+    )
+    ids["lighthouse"] = studio.submit(
+        page, "a lighthouse on a basalt cliff at dusk, long exposure, waves in mist", ratio="16:9"
+    )
+    ids["panorama"] = studio.submit(
+        page, "panorama of a mountain range above a sea of clouds at sunrise", ratio="3:1"
+    )
+    ids["manga"] = studio.submit(
+        page,
+        "a girl on a bicycle racing a train along the coast, speed lines",
+        ratio="2:3",
+        style="manga",
+    )
+    ids["fox"] = studio.submit(
+        page,
+        "a red fox curled up in fresh snow under birch trees, soft morning light",
+        ratio="1:1",
+        model="uni-1-max",
+        refs=[sketch],
+    )
+    ids["alley"] = studio.submit(
+        page, "a neon-lit alley in the rain, reflections on wet cobbles", ratio="9:16"
+    )
+    ids["failed"] = studio.submit(
+        page, "a glass greenhouse full of orchids [simulate:generation_failed]"
+    )
+    expect(page.locator(IN_FLIGHT)).to_have_count(0, timeout=90_000)
+    # An edit of a finished image, through "Edit this image" on its detail page.
+    page.goto(f"{studio.base}/generations/{ids['lighthouse']}/")
+    page.get_by_role("link", name="Edit this image").click()
+    expect(page.locator("#composer-form [data-kept] img")).to_be_visible()
+    ids["edit"] = studio.submit(
+        page,
+        "the same lighthouse in a snowstorm at night, beam cutting the snow",
+        fresh=False,
+        ratio="16:9",
+    )
+    expect(page.locator(IN_FLIGHT)).to_have_count(0, timeout=90_000)
+    studio.card(page, ids["fox"]).locator("button.star").click()
+    expect(studio.card(page, ids["fox"]).locator("button.star")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    stop_worker()
+
+    # In flight: a slow simulator keeps a job `queued` for half an hour...
+    start_worker(SLOW_SECONDS)
+    ids["processing"] = studio.submit(page, "an orchard in autumn, ladders against the trees")
+    ids["queued"] = studio.submit(page, "a teapot shaped like a snail, studio photograph")
+    for key in ("processing", "queued"):
+        expect(studio.card(page, ids[key])).to_have_attribute("data-state", "queued")
+    # ...and one moved back past that quarter reports `processing`.
+    backdate_simulated_job(ids["processing"], int(float(SLOW_SECONDS) * 0.5))
+    expect(studio.card(page, ids["processing"])).to_have_attribute(
+        "data-state", "processing", timeout=60_000
+    )
+    stop_worker()
+    # With no worker, nothing sends the last one upstream: it stays `pending`.
+    ids["pending"] = studio.submit(page, "a harbour at night with lanterns on the water")
+    return ids
+
+
+def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Path]:
+    saved: list[Path] = []
+    desktop = browser.new_context(**DESKTOP)
+    desktop.set_default_timeout(20_000)
+    page = desktop.new_page()
+    studio.log_in(page)
+    ids = make_gallery(studio, page, start_worker, stop_worker)
+
+    phone = browser.new_context(**PHONE)
+    phone.set_default_timeout(20_000)
+    mobile = phone.new_page()
+    studio.log_in(mobile)
+
+    # The studio, every state on show.
+    for p in (page, mobile):
+        p.goto(f"{studio.base}/")
+        expect(p.locator(f"{CARDS} img").first).to_be_visible()
+        p.wait_for_load_state("networkidle")
+    shoot(page, "studio-desktop.png", saved, full_page=True)
+    shoot(mobile, "studio-phone.png", saved)
+    last_in_state = f'{CARDS}[data-generation-id="{ids["edit"]}"]'
+    mobile.locator(".gallery-wrap").scroll_into_view_if_needed()
+    shoot(
+        mobile,
+        "gallery-phone.png",
+        saved,
+        full_page=True,
+        clip=clip_of(mobile, ".gallery-head", until=last_in_state, pad=12),
+    )
+
+    # The detail of a completed generation (with a reference) and of a failed one.
+    for key, name in (("fox", "detail"), ("failed", "detail-failed")):
+        for p, suffix in ((page, "desktop"), (mobile, "phone")):
+            p.goto(f"{studio.base}/generations/{ids[key]}/")
+            p.wait_for_load_state("networkidle")
+            shoot(p, f"{name}-{suffix}.png", saved, full_page=True)
+
+    # A form error: a text file named .png among the references; the rest is kept.
+    notes = {"name": "notes.png", "mimeType": "image/png", "buffer": b"shopping list: eggs\n"}
+    sketch = {"name": "hills-sketch.png", "mimeType": "image/png", "buffer": sketch_png()}
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        p.goto(f"{studio.base}/")
+        studio.fill(
+            p,
+            "a watercolour map of an imaginary island, compass rose, sea serpents",
+            ratio="3:2",
+            style="manga",
+            refs=[sketch, notes],
+        )
+        p.locator("#composer-form button[type=submit]").click()
+        expect(p.locator("#composer-form .error-summary")).to_be_visible()
+        expect(p.locator("#composer-form [data-kept] img")).to_be_visible()
+        p.wait_for_load_state("networkidle")
+        if suffix == "desktop":
+            shoot(p, f"form-error-{suffix}.png", saved)
+        else:
+            clip = clip_of(p, ".composer", until=".field-aspect_ratio", pad=12)
+            shoot(p, f"form-error-{suffix}.png", saved, full_page=True, clip=clip)
+    desktop.close()
+    phone.close()
+    return saved
+
+
+def main() -> int:
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="studio-screenshots-"))
+    env = dict(os.environ)
+    for name in ("LUMA_AGENTS_API_KEY", "LUMA_BASE_URL", "REDIS_URL"):
+        env.pop(name, None)  # the simulator and the ORM broker: self-contained and offline
+    env.update(
+        DATABASE_URL=f"sqlite:///{work / 'studio.sqlite3'}",
+        MEDIA_ROOT=str(work / "media"),
+        DJANGO_SETTINGS_MODULE="studio.settings",
+        DJANGO_DEBUG="0",
+        PYTHONUNBUFFERED="1",
+    )
+    # This process reads and moves rows too (see backdate_simulated_job).
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "MEDIA_ROOT", "DJANGO_SETTINGS_MODULE")})
+    for name in ("LUMA_AGENTS_API_KEY", "LUMA_BASE_URL", "REDIS_URL"):
+        os.environ.pop(name, None)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls are still sync.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    sys.path.insert(0, str(ROOT))
+
+    # SIGTERM (as from a CI timeout) unwinds through the `finally` below like Ctrl-C.
+    def terminate(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+
+    procs: dict[str, Proc] = {}
+    ok = False
+    try:
+        if not os.path.exists(CHROMIUM):
+            raise RuntimeError(f"{CHROMIUM} is missing: `make browser-deps` installs it")
+        manage(env, "migrate", "--noinput")
+        manage(env, "ensure_demo")
+        import django
+
+        django.setup()
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        procs["runserver"] = Proc(
+            "runserver", ["runserver", "--noreload", f"127.0.0.1:{port}"], env, work
+        )
+        wait_until_up(f"{base}/accounts/login/", procs["runserver"])
+        print(f"Studio on {base} (data in {work})", flush=True)
+
+        def start_worker(seconds: str) -> None:
+            worker_env = {**env, "STUDIO_SIMULATOR_SECONDS": seconds}
+            procs["qcluster"] = Proc("qcluster", ["qcluster"], worker_env, work)
+
+        def stop_worker() -> None:
+            procs.pop("qcluster").stop()
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            try:
+                saved = run(browser, Studio(base), start_worker, stop_worker)
+            finally:
+                browser.close()
+        ok = True
+    except BaseException:
+        for proc in procs.values():
+            print(f"--- {proc.name} log ({proc.log_path}) ---\n{proc.tail()}", file=sys.stderr)
+        raise
+    finally:
+        for proc in list(procs.values()):
+            proc.stop()
+        if ok:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"Kept the studio's data and logs in {work}", file=sys.stderr)
+
+    for path in saved:
+        with Image.open(path) as img:
+            size = f"{img.width}×{img.height}"
+        kb = path.stat().st_size / 1024
+        print(f"saved {path.relative_to(ROOT)}  {size}  {kb:.0f} KB")
+    print(f"{len(saved)} screenshots in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
