@@ -28,10 +28,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	@$(BIN)/python manage.py ensure_demo
 	@echo "Studio: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py qcluster & \
-	  DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT) & \
-	  wait
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runstudio --port $(PORT)
 
 test: install browser-deps
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
