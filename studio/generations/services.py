@@ -9,7 +9,7 @@ from io import BytesIO
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -146,12 +146,17 @@ class OutputInvalid(Exception):
 
 
 def store_output(gen: Generation, position: int, fh) -> Output:
-    """Verify a downloaded image with Pillow, keep it and a WebP thumbnail."""
-    data = fh.read()
+    """Verify a downloaded image with Pillow, keep it and a WebP thumbnail.
+
+    `fh` is the spooled download: it is read by Pillow and copied to storage as a file,
+    never held whole in memory as bytes.
+    """
     try:
-        with Image.open(BytesIO(data)) as probe:
+        fh.seek(0)
+        with Image.open(fh) as probe:
             probe.verify()
-        with Image.open(BytesIO(data)) as img:
+        fh.seek(0)
+        with Image.open(fh) as img:
             fmt = img.format
             img.load()
             width, height = img.size
@@ -166,15 +171,17 @@ def store_output(gen: Generation, position: int, fh) -> Output:
     if fmt not in OUTPUT_MEDIA_TYPES:
         raise OutputInvalid(f"the output is a {fmt} image, expected PNG or JPEG")
     media_type, ext = OUTPUT_MEDIA_TYPES[fmt]
+    size = fh.seek(0, 2)
+    fh.seek(0)
     out = Output(
         generation=gen,
         position=position,
         media_type=media_type,
         width=width,
         height=height,
-        bytes=len(data),
+        bytes=size,
     )
-    out.file.save(f"{gen.pk}-{position}.{ext}", ContentFile(data), save=False)
+    out.file.save(f"{gen.pk}-{position}.{ext}", File(fh), save=False)
     out.thumbnail.save(f"{gen.pk}-{position}.webp", ContentFile(thumb_buf.getvalue()), save=False)
     return out
 
