@@ -58,6 +58,15 @@ SLOW_SECONDS = "7200"  # then: `queued` for the first quarter of that, `processi
 IN_FLIGHT = '#gallery [data-state="pending"], #gallery [data-state="queued"], '
 IN_FLIGHT += '#gallery [data-state="processing"]'
 CARDS = "#gallery [data-generation-id]"
+LOAD_ALL_IMAGES = """async () => {
+  await document.fonts.ready;
+  const images = Array.from(document.images);
+  images.forEach((img) => { img.loading = "eager"; });
+  await Promise.all(images.map((img) => img.complete ? null : new Promise((done) => {
+    img.addEventListener("load", done, { once: true });
+    img.addEventListener("error", done, { once: true });
+  })));
+}"""
 
 
 # -- processes -------------------------------------------------------------------------
@@ -200,40 +209,58 @@ class Studio:
 
 def backdate_simulated_job(gen_id: int, seconds: int) -> None:
     """Move the simulator's job back in time so that it reports `processing` now."""
+    from django.db import connection
+
     from studio.generations.models import Generation
     from studio.upstream.models import SimulatedJob
 
-    upstream_id = Generation.objects.get(pk=gen_id).upstream_id
-    moved = SimulatedJob.objects.filter(pk=upstream_id).update(
-        created_at=SimulatedJob.objects.get(pk=upstream_id).created_at - timedelta(seconds=seconds)
-    )
-    if moved != 1:
-        raise RuntimeError(f"no simulated job for generation {gen_id}")
+    try:
+        upstream_id = Generation.objects.get(pk=gen_id).upstream_id
+        job = SimulatedJob.objects.get(pk=upstream_id)
+        job.created_at -= timedelta(seconds=seconds)
+        job.save(update_fields=["created_at"])
+    finally:
+        connection.close()  # hold no SQLite handle while the server and worker write
 
 
 def shoot(page: Page, name: str, saved: list[Path], **options: Any) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / name
-    page.evaluate("document.fonts.ready")
-    page.screenshot(path=str(path), animations="disabled", caret="hide", **options)
+    # Cards load their thumbnails lazily: a full-page shot must not catch them empty.
+    page.evaluate(LOAD_ALL_IMAGES)
+    page.mouse.move(0, 0)  # no stray :hover where the last click was
+    viewport = page.viewport_size
+    width = viewport["width"] if viewport else 0
+    too_wide = page.evaluate("document.documentElement.scrollWidth") - width
+    if viewport and too_wide > 0:
+        print(f"warning: {name}: the page is {too_wide} px wider than the window", file=sys.stderr)
+    if options.get("full_page") and viewport:
+        # Grow the window to the whole page, so that sticky and fixed elements sit where they
+        # would at the end of a real scroll instead of at the first screen's bottom edge.
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size(
+            {"width": viewport["width"], "height": max(height, viewport["height"])}
+        )
+    try:
+        page.screenshot(path=str(path), animations="disabled", caret="hide", **options)
+    finally:
+        if viewport:
+            page.set_viewport_size(viewport)
     saved.append(path)
 
 
-def clip_of(page: Page, selector: str, *, until: str | None = None, pad: int = 0) -> dict:
-    """A page-coordinates clip around `selector` (down to the bottom of `until`)."""
+def clip_of(page: Page, selector: str, *, until: str | None = None, pad: int = 12) -> dict:
+    """A page-coordinates clip from the top of `selector` to the bottom of `until` (or of
+    `selector`), `pad` pixels more at the bottom and a little at the top."""
     box = page.locator(selector).first.bounding_box()
-    if box is None:
-        raise RuntimeError(f"{selector} is not on the page")
-    scroll = page.evaluate("({x: window.scrollX, y: window.scrollY})")
-    top = box["y"] + scroll["y"] - pad
-    bottom = box["y"] + scroll["y"] + box["height"] + pad
-    if until:
-        end = page.locator(until).bounding_box()
-        if end is None:
-            raise RuntimeError(f"{until} is not on the page")
-        bottom = end["y"] + scroll["y"] + end["height"] + pad
+    end = page.locator(until or selector).first.bounding_box()
+    if box is None or end is None:
+        raise RuntimeError(f"{selector} or {until} is not on the page")
+    scroll_y = page.evaluate("window.scrollY")
+    top = max(0, box["y"] + scroll_y - 4)
+    bottom = end["y"] + scroll_y + end["height"] + pad
     width = page.viewport_size["width"] if page.viewport_size else 1440
-    return {"x": 0, "y": max(0, top), "width": width, "height": bottom - max(0, top)}
+    return {"x": 0, "y": top, "width": width, "height": bottom - top}
 
 
 # -- the run ---------------------------------------------------------------------------
@@ -324,16 +351,13 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
         expect(p.locator(f"{CARDS} img").first).to_be_visible()
         p.wait_for_load_state("networkidle")
     shoot(page, "studio-desktop.png", saved, full_page=True)
-    shoot(mobile, "studio-phone.png", saved)
-    last_in_state = f'{CARDS}[data-generation-id="{ids["edit"]}"]'
-    mobile.locator(".gallery-wrap").scroll_into_view_if_needed()
-    shoot(
-        mobile,
-        "gallery-phone.png",
-        saved,
-        full_page=True,
-        clip=clip_of(mobile, ".gallery-head", until=last_in_state, pad=12),
-    )
+    # On a phone the gallery comes after the form: the cards down to the last state shown,
+    # then the form itself.
+    first_failed = f'{CARDS}[data-generation-id="{ids["failed"]}"]'
+    clip = clip_of(mobile, ".gallery-wrap", until=first_failed)
+    shoot(mobile, "studio-phone.png", saved, full_page=True, clip=clip)
+    clip = clip_of(mobile, ".composer", pad=20)
+    shoot(mobile, "composer-phone.png", saved, full_page=True, clip=clip)
 
     # The detail of a completed generation (with a reference) and of a failed one.
     for key, name in (("fox", "detail"), ("failed", "detail-failed")):
@@ -359,9 +383,9 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
         expect(p.locator("#composer-form [data-kept] img")).to_be_visible()
         p.wait_for_load_state("networkidle")
         if suffix == "desktop":
-            shoot(p, f"form-error-{suffix}.png", saved)
+            shoot(p, f"form-error-{suffix}.png", saved, full_page=True)
         else:
-            clip = clip_of(p, ".composer", until=".field-aspect_ratio", pad=12)
+            clip = clip_of(p, ".composer", until=".field-aspect_ratio")
             shoot(p, f"form-error-{suffix}.png", saved, full_page=True, clip=clip)
     desktop.close()
     phone.close()

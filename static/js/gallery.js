@@ -6,3 +6,14 @@ window.studioInFlightIds = function () {
     (el) => el.dataset.generationId,
   );
 };
+
+// On a phone the gallery sits below the long form: bring a newly added card into view.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const target = event.detail.target;
+  if (target && target.id === "gallery" && window.matchMedia("(max-width: 860px)").matches) {
+    const card = target.querySelector("[data-generation-id]");
+    if (card && event.detail.requestConfig && event.detail.requestConfig.verb === "post") {
+      card.scrollIntoView({ behavior: "smooth", block: "center" });
+    }
+  }
+});

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from studio.upstream import facts
 
@@ -95,6 +96,23 @@ class Generation(models.Model):
     @property
     def retryable(self) -> bool:
         return self.state == State.FAILED and bool(self.failure) and self.failure.retryable
+
+    def history_steps(self) -> list[dict]:
+        """The state history with parsed times and seconds since the first step."""
+        steps = []
+        for entry in self.history:
+            at = parse_datetime(entry.get("at", ""))
+            if at is None:
+                continue
+            start = steps[0]["at"] if steps else at
+            steps.append(
+                {
+                    "state": entry.get("state", ""),
+                    "at": at,
+                    "since_start": int((at - start).total_seconds()),
+                }
+            )
+        return steps
 
     def elapsed_seconds(self) -> int:
         end = self.completed_at or timezone.now()
