@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "studio.upstream",
     "studio.generations",
     "studio.uploads",
+    "studio.moderation",
 ]
 
 MIDDLEWARE = [

@@ -334,6 +334,16 @@
     if (form && input) addFiles(form, input, event.dataTransfer.files);
   });
 
+  // After a successful htmx submit the form stays as it is (people iterate), but the
+  // errors of an earlier failed attempt no longer apply.
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const form = event.detail.elt;
+    if (!form.matches || !form.matches(FORM) || !event.detail.successful) return;
+    if (event.detail.xhr.getResponseHeader("HX-Retarget")) return; // the form came back with errors
+    form.querySelectorAll("[data-error-summary], .errorlist").forEach((el) => el.remove());
+    form.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
+  });
+
   // htmx re-renders the form after a failed submit: redraw and move focus to the errors.
   document.addEventListener("htmx:load", (event) => init(event.target));
   if (document.readyState === "loading") {

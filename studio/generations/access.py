@@ -11,6 +11,9 @@ from .models import Generation
 def visible_generations(user) -> QuerySet[Generation]:
     if not user.is_authenticated:
         return Generation.objects.none()
+    if user.has_perm("generations.view_generation"):
+        # Admins reviewing moderated failures see the inputs and outputs they judge.
+        return Generation.objects.all()
     return Generation.objects.filter(Q(user=user) | Q(team__memberships__user=user)).distinct()
 
 

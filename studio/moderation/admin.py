@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from studio.accounts.models import Profile
+
+from .models import MODERATED, ModeratedFailure, Review
+
+
+class ReviewedFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("todo", "Not reviewed"), ("done", "Reviewed")] + list(Review.Decision.choices)
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "todo":
+            return queryset.filter(moderation_review__isnull=True)
+        if value == "done":
+            return queryset.filter(moderation_review__isnull=False)
+        if value in Review.Decision.values:
+            return queryset.filter(moderation_review__decision=value)
+        return queryset
+
+
+class ReviewInline(admin.StackedInline):
+    model = Review
+    fk_name = "generation"
+    extra = 1
+    max_num = 1
+    fields = ["decision", "notes", "reviewed_by", "reviewed_at"]
+    readonly_fields = ["reviewed_by", "reviewed_at"]
+
+
+def _decide(decision: str, label: str):
+    @admin.action(description=f"Mark selected as: {label}")
+    def action(modeladmin, request, queryset):
+        for gen in queryset:
+            Review.objects.update_or_create(
+                generation=gen, defaults={"decision": decision, "reviewed_by": request.user}
+            )
+        modeladmin.message_user(request, f"{queryset.count()} marked as {label}.", messages.SUCCESS)
+
+    action.__name__ = f"mark_{decision}"
+    return action
+
+
+@admin.register(ModeratedFailure)
+class ModeratedFailureAdmin(admin.ModelAdmin):
+    """The review queue: oldest unreviewed first, with what an admin needs to judge."""
+
+    list_display = [
+        "id",
+        "created_at",
+        "user",
+        "short_prompt",
+        "failure_reason",
+        "user_moderated_count",
+        "review_state",
+    ]
+    list_filter = [ReviewedFilter, "model", "type", "created_at"]
+    search_fields = ["prompt", "failure_reason", "user__username", "upstream_id"]
+    list_select_related = ["user", "moderation_review"]
+    ordering = ["created_at"]
+    inlines = [ReviewInline]
+    actions = [_decide(value, label) for value, label in Review.Decision.choices]
+    fields = [
+        "user",
+        "upstream_user_id",
+        "prompt",
+        "type",
+        "model",
+        "style",
+        "aspect_ratio",
+        "failure_reason",
+        "upstream_id",
+        "request_ids",
+        "inputs_preview",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        moderated_by_user = Count(
+            "user__generations",
+            filter=Q(user__generations__failure_code=MODERATED),
+            distinct=True,
+        )
+        return super().get_queryset(request).annotate(user_moderated=moderated_by_user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_formset(self, request, form, formset, change):
+        for review in formset.save(commit=False):
+            review.reviewed_by = request.user
+            review.save()
+        formset.save_m2m()
+
+    @admin.display(description="prompt")
+    def short_prompt(self, obj) -> str:
+        return obj.prompt[:80]
+
+    @admin.display(description="moderated (user total)", ordering="user_moderated")
+    def user_moderated_count(self, obj) -> int:
+        return obj.user_moderated
+
+    @admin.display(description="review")
+    def review_state(self, obj) -> str:
+        review = getattr(obj, "moderation_review", None)
+        return review.get_decision_display() if review else "Not reviewed"
+
+    @admin.display(description="upstream user_id")
+    def upstream_user_id(self, obj) -> str:
+        # The opaque id the provider knows this person by: what its reports refer to.
+        profile = Profile.objects.filter(user=obj.user).first()
+        return str(profile.upstream_user_id) if profile else "—"
+
+    @admin.display(description="inputs")
+    def inputs_preview(self, obj) -> str:
+        items = []
+        for ref in obj.inputs.all():
+            if ref.file:
+                url = reverse("input-file", args=[obj.pk, ref.pk])
+                items.append((url, format_html('<img src="{}" height="96" alt="">', url)))
+            else:
+                items.append((ref.url, ref.url))
+        if not items:
+            return "—"
+        return format_html_join(" ", '<a href="{}" target="_blank" rel="noopener">{}</a>', items)
