@@ -17,3 +17,23 @@ document.addEventListener("htmx:afterSwap", (event) => {
     }
   }
 });
+
+// htmx swaps nothing on an error status or a dropped connection: say so instead of silence.
+(function () {
+  function toast(text) {
+    const box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(() => { box.hidden = true; }, 10000);
+  }
+  document.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    const body = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain") ? xhr.responseText : "";
+    toast(body || `The studio answered with an error (HTTP ${xhr.status}). Nothing you typed was lost: try again.`);
+  });
+  document.addEventListener("htmx:sendError", () => {
+    toast("The studio could not be reached. Check the connection; nothing you typed was lost.");
+  });
+})();

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -94,9 +96,26 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _body_too_large(request: HttpRequest) -> bool:
+    """More bytes than every allowed image at its limit could need: refuse before reading."""
+    limit = (facts.MAX_REFS["image"] + 1) * settings.UPLOAD_MAX_BYTES + 1024 * 1024
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        return False
+
+
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
+    if _body_too_large(request):
+        limit = filesizeformat(settings.UPLOAD_MAX_BYTES)
+        return HttpResponse(
+            f"The upload is too large: at most {facts.MAX_REFS['image'] + 1} images of "
+            f"{limit} each can be sent at once.",
+            status=413,
+            content_type="text/plain; charset=utf-8",
+        )
     form = GenerationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
         if request.htmx:

@@ -529,3 +529,22 @@ def test_keyboard_skip_link_tab_order_and_visible_focus(logged_in_page: Page):
         "b => [b.matches(':focus-visible'), getComputedStyle(b).outlineStyle]"
     )
     assert outline[0] and outline[1] != "none", f"no visible focus on Generate: {outline}"
+
+
+# --- 10. an error answer is said, not swallowed ----------------------------------------
+
+
+def test_an_error_answer_to_an_htmx_submit_is_shown_and_the_form_kept(
+    logged_in_page: Page, settings
+):
+    settings.UPLOAD_MAX_BYTES = 1000  # the live server runs in this process: it sees this
+    page = logged_in_page
+    form = page.locator("#composer-form")
+    form.locator("[name=prompt]").fill("a heavy request")
+    big = {"name": "big.png", "mimeType": "image/png", "buffer": b"\0" * 1_200_000}
+    form.locator("input[name=image_ref]").set_input_files([big])
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#toast")).to_be_visible()
+    expect(page.locator("#toast")).to_contain_text("too large")
+    expect(form.locator("[name=prompt]")).to_have_value("a heavy request")
+    assert Generation.objects.count() == 0

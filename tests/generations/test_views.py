@@ -152,3 +152,14 @@ def test_team_member_sees_a_shared_generation(client, owner, member, team, task_
     Generation.objects.filter(pk=gen.pk).update(team=team)
     client.force_login(member)
     assert client.get(f"/generations/{gen.pk}/").status_code == 200
+
+
+def test_a_body_larger_than_any_valid_request_is_refused_unread(owner_client, task_queue, settings):
+    settings.UPLOAD_MAX_BYTES = 1000
+    response = owner_client.post(
+        "/generations/",
+        {"prompt": "x" * 1_200_000, "type": "image"},
+    )
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+    assert Generation.objects.count() == 0
