@@ -133,9 +133,10 @@ def normalise_upload(upload: IO[bytes], name: str | None = None) -> NormalisedIm
             img.load()
         except Exception as exc:  # noqa: BLE001 - decoders raise many kinds of error
             raise _error(name, "the image data is truncated or corrupt.", "corrupt") from exc
-        upright = ImageOps.exif_transpose(img) or img
-        content = _encode_clean(upright, fmt)
-        out_w, out_h = upright.size
+        # In place: a 12 MP photo is ~48 MB decoded, and every copy costs that again.
+        ImageOps.exif_transpose(img, in_place=True)
+        content = _encode_clean(img, fmt)
+        out_w, out_h = img.size
 
     if len(content) > facts.INLINE_MAX_BYTES:
         raise _error(
@@ -150,12 +151,14 @@ def normalise_upload(upload: IO[bytes], name: str | None = None) -> NormalisedIm
 
 
 def _encode_clean(img: Image.Image, fmt: str) -> bytes:
-    """Re-encode in the same format with none of the original's metadata."""
+    """Re-encode in the same format with none of the original's metadata.
+
+    `img` is the caller's own decoded image: its `info` is cleared, not copied.
+    """
     if "transparency" in img.info:
         img = img.convert("RGBA")
     img = _to_srgb(img)
-    img = img.copy()
-    # Pillow copies some keys (ICC profile, transparency, text) from `info` when saving.
+    # Pillow copies some keys (ICC profile, transparency, text, EXIF) from `info` on save.
     img.info = {}
     buf = BytesIO()
     if fmt == "JPEG":
