@@ -33,18 +33,12 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.browser.chromium import CHROMIUM  # noqa: E402
+from tests.browser.chromium import CHROMIUM_ARGS as BROWSER_ARGS  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--hide-scrollbars",
-]
+CHROMIUM_ARGS = [*BROWSER_ARGS, "--hide-scrollbars"]
 USERNAME, PASSWORD = "demo", "demo-studio"  # what `manage.py ensure_demo` creates
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1440, "height": 1000}}
 PHONE: dict[str, Any] = {

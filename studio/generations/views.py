@@ -79,7 +79,13 @@ def gallery_page(request: HttpRequest) -> HttpResponse:
         target = reverse("team-gallery", args=[context["team"].slug]) if context["team"] else "/"
         query = request.GET.urlencode()
         return redirect(f"{target}?{query}" if query else target)
-    return render(request, "generations/_gallery.html#gallery-page", context)
+    response = render(request, "generations/_gallery.html#gallery-page", context)
+    if not request.GET.get("cursor"):
+        # A new filter: put it in the address bar so reload and Back keep it.
+        base = reverse("team-gallery", args=[context["team"].slug]) if context["team"] else "/"
+        query = context["filters"].querystring()
+        response["HX-Push-Url"] = f"{base}?{query}" if query else base
+    return response
 
 
 @login_required

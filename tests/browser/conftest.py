@@ -19,18 +19,9 @@ import pytest  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.worker import pytest_runtest_makereport, worker  # noqa: E402, F401
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PASSWORD = "pw-browser-123"
 
 

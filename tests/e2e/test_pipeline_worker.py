@@ -13,19 +13,12 @@ from PIL import Image
 from studio.generations import services
 from studio.generations.models import FINAL, Generation, PollLease, State
 from studio.generations.tasks import LEASE_NAME
+from tests.generations.helpers import DEFAULTS
 from tests.worker import Worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-BASE = {
-    "prompt": "a lighthouse at dusk",
-    "type": "image",
-    "aspect_ratio": "16:9",
-    "style": "auto",
-    "model": "uni-1",
-    "output_format": "png",
-    "web_search": False,
-}
+BASE = DEFAULTS
 # The simulator takes 1 s here; a job is done after a submit and one or two polls.
 DEADLINE = 60
 

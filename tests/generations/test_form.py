@@ -13,6 +13,7 @@ from studio.generations.models import Generation, Reference
 from studio.teams.models import Membership, Team
 from studio.uploads.models import StagedUpload
 from studio.upstream import facts
+from tests.generations.helpers import DEFAULTS
 from tests.uploads.helpers import (
     corrupt_png,
     image_bytes,
@@ -24,14 +25,8 @@ from tests.uploads.helpers import (
 
 pytestmark = pytest.mark.django_db
 
-BASE = {
-    "prompt": "a lighthouse at dusk",
-    "type": "image",
-    "aspect_ratio": "16:9",
-    "style": "auto",
-    "model": "uni-1",
-    "output_format": "png",
-}
+# A form post carries no web_search when the box is unticked.
+BASE = {k: v for k, v in DEFAULTS.items() if k != "web_search"}
 
 
 def bound(user, data=None, files=None, **extra) -> GenerationForm:

@@ -392,3 +392,13 @@ def test_detail_of_an_in_flight_job_refreshes_itself_until_final(owner_client, o
 def test_navigation_links_the_users_teams(client, member, team):
     client.force_login(member)
     assert 'href="/teams/design/"' in client.get("/").content.decode()
+
+
+def test_filtering_puts_the_filters_in_the_address_bar(owner_client, task_queue):
+    response = owner_client.get("/gallery/?q=fox&state=failed&model=uni-1", **HTMX)
+    assert response["HX-Push-Url"] == "/?q=fox&state=failed&model=uni-1"
+    cleared = owner_client.get("/gallery/?q=", **HTMX)
+    assert cleared["HX-Push-Url"] == "/"
+    page = owner_client.get("/?q=fox&state=failed").content.decode()
+    assert form_values(page)["q"] == ["fox"]
+    assert form_values(page)["state"] == ["failed"]
