@@ -115,7 +115,14 @@ def submit(generation_id: int) -> str:
         return "failed: input"
 
     services.note_request(gen, "POST", request_id, 201)
-    gen.upstream_id = str(answer.get("id", ""))
+    if not answer.get("id"):
+        # Accepted, but there is nothing to poll: the job may run (and be billed) upstream.
+        services.fail(
+            gen, "submit_interrupted", "The provider accepted the job but returned no id."
+        )
+        _save(gen)
+        return "no id"
+    gen.upstream_id = str(answer["id"])
     gen.submitted_at = timezone.now()
     gen.next_attempt_at = timezone.now() + timedelta(seconds=settings.POLL_MIN_SECONDS)
     gen.poll_count = 0

@@ -492,3 +492,14 @@ def test_worker_does_not_overwrite_a_favourite_set_meanwhile(owner, task_queue, 
     gen.refresh_from_db()
     assert gen.state == State.PROCESSING
     assert gen.favourite is True
+
+
+def test_an_answer_without_an_id_fails_instead_of_polling_nothing(owner, task_queue, real_api):
+    gen = make_generation(owner)
+    with responses.RequestsMock() as rsps:
+        rsps.post(f"{API}/generations", json={"state": "queued"}, status=201)
+        tasks.submit(gen.pk)
+    gen.refresh_from_db()
+    assert gen.state == State.FAILED
+    assert gen.failure_code == "submit_interrupted"
+    assert "no id" in gen.failure_reason
