@@ -283,9 +283,13 @@
 
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    if (event.repeat) { event.preventDefault(); return; } // a held key submits once
     const form = event.target.closest && event.target.closest(FORM);
     if (!form) return;
     event.preventDefault();
+    // One submit at a time: a held or repeated Ctrl+Enter must not pay twice.
+    const button = form.querySelector('button[type="submit"]');
+    if (form.classList.contains("htmx-request") || (button && button.disabled)) return;
     if (typeof form.requestSubmit === "function") form.requestSubmit();
     else form.submit();
   });

@@ -37,3 +37,12 @@ document.addEventListener("htmx:afterSwap", (event) => {
     toast("The studio could not be reached. Check the connection; nothing you typed was lost.");
   });
 })();
+
+// Starring swaps the whole card: give keyboard focus back to the new star.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const form = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if (!form || !form.classList || !form.classList.contains("star-form")) return;
+  const card = document.getElementById(event.detail.target.id);
+  const star = card && card.querySelector(".star");
+  if (star) star.focus();
+});

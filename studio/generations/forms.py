@@ -227,7 +227,7 @@ class GenerationForm(forms.Form):
         required=False,
         label="Or reference image URLs",
         widget=URLListWidget(
-            attrs={"rows": 2, "placeholder": "https://…", "spellcheck": "false", "wrap": "off"}
+            attrs={"rows": 3, "placeholder": "https://…", "spellcheck": "false", "wrap": "off"}
         ),
         help_text="One http(s) address per line.",
     )
@@ -297,8 +297,14 @@ class GenerationForm(forms.Form):
 
     def _posted(self, name: str) -> list[str]:
         if hasattr(self.data, "getlist"):
-            return [v for v in self.data.getlist(name) if v]
-        return _tokens(self.data.get(name))
+            values = [v for v in self.data.getlist(name) if v]
+        else:
+            values = _tokens(self.data.get(name))
+        if name in ("kept_source", "kept_ref"):
+            # Without JavaScript a kept image is removed by ticking its "Remove" box.
+            dropped = set(self._posted("drop_kept"))
+            values = [v for v in values if v not in dropped]
+        return values
 
     def _current_choice(self, name: str, allowed: list[str], default: str) -> str:
         value = self[name].value()

@@ -229,12 +229,8 @@ def retry_generation(gen: Generation) -> Generation:
 
 
 def delete_generation(gen: Generation) -> None:
-    """Delete the row, then its files once the deletion is committed."""
-    names = [n for o in gen.outputs.all() for n in (o.file.name, o.thumbnail.name)]
-    names += [r.file.name for r in gen.inputs.all() if r.file]
-    with transaction.atomic():
-        gen.delete()
-        transaction.on_commit(lambda: delete_files(names))
+    """Delete the row; its files go with it once committed (see signals.py)."""
+    gen.delete()
 
 
 def download_stem(gen: Generation) -> str:

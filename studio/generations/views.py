@@ -49,7 +49,8 @@ def _studio_initial(request: HttpRequest) -> dict:
         return stage_from_generation(request.user, get_generation_for(request.user, remix_id))
     if edit_id := request.GET.get("edit"):
         gen = get_generation_for(request.user, edit_id)
-        out = gen.outputs.filter(position=request.GET.get("output", 0) or 0).first()
+        position = request.GET.get("output", "0") or "0"
+        out = gen.outputs.filter(position=position).first() if position.isdigit() else None
         if out is None:
             raise Http404("That generation has no image to edit")
         return stage_output_as_source(request.user, out)
@@ -77,7 +78,9 @@ def gallery_page(request: HttpRequest) -> HttpResponse:
     context = _gallery_context(request, request.GET.get("team", ""))
     if not request.htmx:
         target = reverse("team-gallery", args=[context["team"].slug]) if context["team"] else "/"
-        query = request.GET.urlencode()
+        params = request.GET.copy()
+        params.pop("team", None)
+        query = params.urlencode()
         return redirect(f"{target}?{query}" if query else target)
     response = render(request, "generations/_gallery.html#gallery-page", context)
     if not request.GET.get("cursor"):
@@ -93,12 +96,16 @@ def gallery_page(request: HttpRequest) -> HttpResponse:
 def gallery_poll(request: HttpRequest) -> HttpResponse:
     """One request for every in-flight card on the page: out-of-band card updates."""
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
-    gens = list(visible_generations(request.user).filter(pk__in=ids).prefetch_related("outputs"))
+    visible = visible_generations(request.user).filter(pk__in=ids)
+    gens = list(visible.select_related("user").prefetch_related("outputs"))
     finished = [g for g in gens if g.state in FINAL]
+    # Deleted (or no longer shared) since the page was drawn: drop the card, or the page
+    # would poll for it for ever.
+    gone = sorted(set(ids) - {g.pk for g in gens})
     return render(
         request,
         "generations/studio.html#poll",
-        {"generations": gens, "finished": finished},
+        {"generations": gens, "finished": finished, "gone": gone},
     )
 
 

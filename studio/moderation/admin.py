@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -66,7 +66,8 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
     list_filter = [ReviewedFilter, "model", "type", "created_at"]
     search_fields = ["prompt", "failure_reason", "user__username", "upstream_id"]
     list_select_related = ["user", "moderation_review"]
-    ordering = ["created_at"]
+    # The queue: what nobody has judged yet comes first, oldest first.
+    ordering = [F("moderation_review").asc(nulls_first=True), "created_at"]
     inlines = [ReviewInline]
     actions = [_decide(value, label) for value, label in Review.Decision.choices]
     fields = [

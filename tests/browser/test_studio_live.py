@@ -84,11 +84,16 @@ def finished_generation(user, *, inputs=(), **params) -> Generation:
 
 
 def watch_navigation(page: Page) -> list[str]:
-    """Main-frame navigations from now on; also leaves a marker that a page load would wipe."""
+    """Main-frame document loads from now on; also leaves a marker that a page load would
+    wipe. Address-bar changes by history.pushState (filters) load nothing and don't count."""
     navigations: list[str] = []
     page.on(
-        "framenavigated",
-        lambda frame: navigations.append(frame.url) if frame == page.main_frame else None,
+        "request",
+        lambda r: (
+            navigations.append(r.url)
+            if r.is_navigation_request() and r.frame == page.main_frame
+            else None
+        ),
     )
     page.evaluate(f"window.__marker = {MARKER!r}")
     return navigations
@@ -488,6 +493,49 @@ def test_star_a_card_then_filter_favourites(logged_in_page: Page, user):
     expect(page.locator(CARDS)).to_have_count(3)
     assert_no_navigation(page, navigations)
     assert list(Generation.objects.filter(favourite=True)) == [gens[1]]
+
+    # From the keyboard, focus stays on the star that was pressed (the card is redrawn).
+    other = card(page, str(gens[2].pk)).locator("button.star")
+    other.focus()
+    page.keyboard.press("Enter")
+    expect(card(page, str(gens[2].pk)).locator("button.star")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(card(page, str(gens[2].pk)).locator("button.star")).to_be_focused()
+
+
+def test_back_after_filtering_shows_the_filters_the_address_says(logged_in_page: Page, user):
+    finished_generation(user, prompt="a fox in snow")
+    finished_generation(user, prompt="a harbour at night")
+    page = logged_in_page
+    page.reload()
+    search = page.locator("#filter-q")
+    search.fill("fox")
+    expect(page.locator(CARDS)).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"/\?q=fox$"))
+    page.locator("#filter-state").select_option("failed")
+    expect(page.locator(CARDS)).to_have_count(0)
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/\?q=fox$"))
+    expect(page.locator("#filter-q")).to_have_value("fox")
+    expect(page.locator("#filter-state")).to_have_value("")
+    expect(page.locator(CARDS)).to_have_count(1)
+
+
+def test_a_repeated_ctrl_enter_submits_once(logged_in_page: Page):
+    page = logged_in_page
+    page.reload()
+    prompt = page.locator("#composer-form [name=prompt]")
+    prompt.fill("only once please")
+    # Ctrl held, Enter held: the key repeats, the submit must not.
+    page.keyboard.down("Control")
+    for _ in range(4):
+        page.keyboard.down("Enter")
+    page.keyboard.up("Enter")
+    page.keyboard.up("Control")
+    expect(page.locator(CARDS)).to_have_count(1)
+    page.wait_for_timeout(1500)
+    assert Generation.objects.filter(prompt="only once please").count() == 1
 
 
 # --- 9. keyboard ------------------------------------------------------------------------

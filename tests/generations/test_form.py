@@ -284,6 +284,17 @@ def test_kept_references_count_towards_the_limit(owner):
     assert "10 reference images were given; at most 9" in errors_text(over)
 
 
+def test_without_javascript_a_kept_image_is_removed_by_ticking_its_box(owner):
+    first = bound(owner, {"prompt": ""}, {"image_ref": [png_upload(f"{i}.png") for i in range(3)]})
+    assert not first.is_valid()
+    tokens = [k.token for k in first.kept_ref_items]
+    page = render_to_string("generations/_form.html", {"form": first})
+    assert f'name="drop_kept" value="{tokens[1]}"' in page
+    again = bound(owner, {"kept_ref": tokens, "drop_kept": [tokens[1]]})
+    assert again.is_valid(), again.errors
+    assert [i["name"] for i in again.inputs()] == ["0.png", "2.png"]
+
+
 def test_edit_requires_a_source(owner):
     form = bound(owner, {"type": "image_edit"}, {"image_ref": [png_upload()]})
     assert not form.is_valid()

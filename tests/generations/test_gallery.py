@@ -402,3 +402,51 @@ def test_filtering_puts_the_filters_in_the_address_bar(owner_client, task_queue)
     page = owner_client.get("/?q=fox&state=failed").content.decode()
     assert form_values(page)["q"] == ["fox"]
     assert form_values(page)["state"] == ["failed"]
+
+
+def test_files_go_however_the_row_is_deleted(owner, task_queue, django_capture_on_commit_callbacks):
+    import os
+
+    gen = complete(
+        make_generation(
+            owner,
+            inputs=[{"role": "reference", "content": image_bytes(), "media_type": "image/png"}],
+        )
+    )
+    out, ref = gen.outputs.get(), gen.inputs.get()
+    files = [out.file.path, out.thumbnail.path, ref.file.path]
+    assert all(os.path.exists(f) for f in files)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.delete()  # as the admin does, cascading to the generation
+    assert not any(os.path.exists(f) for f in files)
+
+
+def test_poll_drops_cards_that_no_longer_exist(owner_client, owner, task_queue):
+    gen = make_generation(owner)
+    gone_id = gen.pk
+    gen.delete()
+    body = owner_client.get(f"/gallery/poll/?ids={gone_id}", **HTMX).content.decode()
+    assert f'<article id="gen-{gone_id}" hx-swap-oob="delete"></article>' in body
+
+
+def test_edit_with_a_bad_output_number_is_404(owner_client, owner, task_queue):
+    gen = complete(make_generation(owner))
+    assert owner_client.get(f"/?edit={gen.pk}&output=x").status_code == 404
+    assert owner_client.get(f"/?edit={gen.pk}&output=7").status_code == 404
+
+
+def test_star_without_javascript_returns_to_the_gallery(owner_client, owner, task_queue):
+    gen = make_generation(owner)
+    page = owner_client.get("/?q=lighthouse").content.decode()
+    assert 'name="next" value="/?q=lighthouse"' in page
+    response = owner_client.post(f"/generations/{gen.pk}/favourite/", {"next": "/?q=lighthouse"})
+    assert response["Location"] == "/?q=lighthouse"
+
+
+def test_team_cards_say_who_made_them(client, owner, member, team, task_queue):
+    gen = make_generation(owner, prompt="shared one")
+    Generation.objects.filter(pk=gen.pk).update(team=team)
+    client.force_login(member)
+    page = client.get("/teams/design/").content.decode()
+    assert "by owner" in page
+    assert 'name="favourite"' not in page

@@ -163,3 +163,9 @@ def test_a_body_larger_than_any_valid_request_is_refused_unread(owner_client, ta
     assert response.status_code == 413
     assert "too large" in response.content.decode()
     assert Generation.objects.count() == 0
+
+
+def test_favicon_ico_points_at_the_svg(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"

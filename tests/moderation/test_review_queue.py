@@ -70,3 +70,17 @@ def test_people_without_the_permission_still_get_404(client, owner, outsider, ta
     client.force_login(outsider)
     assert client.get(f"/generations/{gen.pk}/inputs/{ref.pk}/").status_code == 404
     assert client.get(QUEUE).status_code == 302  # not staff: sent to the admin login
+
+
+def test_unreviewed_come_first_oldest_first(admin_client, owner, task_queue):
+    judged = moderated(owner, "oldest but judged")
+    older = moderated(owner, "older unjudged")
+    newer = moderated(owner, "newer unjudged")
+    Review.objects.create(generation=judged, decision=Review.Decision.CONFIRMED)
+    page = admin_client.get(QUEUE).content.decode()
+    assert (
+        page.index("older unjudged")
+        < page.index("newer unjudged")
+        < page.index("oldest but judged")
+    )
+    assert older.pk < newer.pk
