@@ -37,6 +37,9 @@ class StagedUpload(models.Model):
     height = models.PositiveIntegerField()
     bytes = models.PositiveBigIntegerField()
     original_name = models.CharField(max_length=255, blank=True)
+    # For copies made by Remix / Edit this image: what was copied ("input:12", "output:7"),
+    # so opening the same link again reuses the copy instead of making another.
+    origin = models.CharField(max_length=40, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

@@ -22,10 +22,11 @@ log = logging.getLogger("studio.uploads")
 MAX_STAGED_PER_USER = 200
 
 
-def stage(user, image: NormalisedImage) -> StagedUpload:
+def stage(user, image: NormalisedImage, *, origin: str = "") -> StagedUpload:
     """Keep a validated, normalised image for `user` and return its row (with a token)."""
     staged = StagedUpload(
         user=user,
+        origin=origin,
         media_type=image.media_type,
         width=image.width,
         height=image.height,
@@ -81,7 +82,15 @@ def purge_stale(older_than: timedelta = timedelta(days=1)) -> int:
     return count
 
 
-def _copy(user, field_file, *, media_type: str, width, height, name: str) -> StagedUpload:
+def _copy(
+    user, field_file, *, origin: str, media_type: str, width, height, name: str
+) -> StagedUpload:
+    """A staged copy of a stored file; opening the same Remix link twice reuses it."""
+    existing = StagedUpload.objects.filter(user=user, origin=origin).order_by("-created_at").first()
+    if existing is not None and existing.file.storage.exists(existing.file.name):
+        # Fresh again, so the daily purge does not take it from a form that is open.
+        StagedUpload.objects.filter(pk=existing.pk).update(created_at=timezone.now())
+        return existing
     with field_file.open("rb") as fh:
         content = fh.read()
     return stage(
@@ -93,6 +102,7 @@ def _copy(user, field_file, *, media_type: str, width, height, name: str) -> Sta
             height=height or 0,
             name=display_name(name),
         ),
+        origin=origin,
     )
 
 
@@ -143,6 +153,7 @@ def stage_from_generation(user, generation) -> dict[str, Any]:
             staged = _copy(
                 user,
                 ref.file,
+                origin=f"input:{ref.pk}",
                 media_type=ref.media_type,
                 width=ref.width,
                 height=ref.height,
@@ -167,6 +178,7 @@ def stage_output_as_source(user, output) -> dict[str, Any]:
     staged = _copy(
         user,
         output.file,
+        origin=f"output:{output.pk}",
         media_type=output.media_type,
         width=output.width,
         height=output.height,

@@ -222,3 +222,18 @@ def test_stage_output_as_source_gives_an_edit_of_that_output(owner):
     assert source["role"] == "source"
     assert source["content"] == out.file.open("rb").read()
     assert (source["width"], source["height"]) == (36, 64)
+
+
+def test_opening_the_same_remix_twice_reuses_the_copies(owner, task_queue):
+    from studio.uploads.models import StagedUpload
+    from studio.uploads.staging import stage_from_generation
+    from tests.generations.helpers import image_bytes as png
+    from tests.generations.helpers import make_generation
+
+    gen = make_generation(
+        owner, inputs=[{"role": "reference", "content": png(), "media_type": "image/png"}]
+    )
+    first = stage_from_generation(owner, gen)
+    again = stage_from_generation(owner, gen)
+    assert first["kept_ref"] == again["kept_ref"]
+    assert StagedUpload.objects.filter(user=owner).count() == 1
