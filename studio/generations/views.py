@@ -19,6 +19,8 @@ from .access import get_generation_for, visible_generations
 from .forms import GenerationForm
 from .models import FINAL, Generation, Output, Reference
 
+LAST_SETTINGS = "studio.last_settings"
+
 
 def _gallery_scope(request: HttpRequest, team_slug: str = ""):
     """The generations a gallery shows: the user's own, or one team's."""
@@ -45,6 +47,8 @@ def _studio_initial(request: HttpRequest) -> dict:
     """Prefill for Remix (?remix=<id>) and "Edit this image" (?edit=<id>&output=<n>)."""
     from studio.uploads.staging import stage_from_generation, stage_output_as_source
 
+    if last := request.session.pop(LAST_SETTINGS, None):
+        return last
     if remix_id := request.GET.get("remix"):
         return stage_from_generation(request.user, get_generation_for(request.user, remix_id))
     if edit_id := request.GET.get("edit"):
@@ -146,6 +150,9 @@ def create(request: HttpRequest) -> HttpResponse:
     )
     if request.htmx:
         return _new_card(request, gen, "Submitted: the image is on its way.")
+    # Without JavaScript the page reloads: keep the prompt and settings for the next try,
+    # as the htmx form does.
+    request.session[LAST_SETTINGS] = {f: getattr(gen, f) for f in services.PARAM_FIELDS}
     messages.success(request, "Submitted: the image is on its way.")
     return redirect("studio")
 

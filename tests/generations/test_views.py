@@ -4,7 +4,7 @@ import pytest
 
 from studio.generations.models import Generation, State
 
-from .helpers import make_generation
+from .helpers import form_values, make_generation
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +169,23 @@ def test_favicon_ico_points_at_the_svg(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == "/static/favicon.svg"
+
+
+def test_without_javascript_the_next_form_keeps_prompt_and_settings(owner_client, task_queue):
+    owner_client.post(
+        "/generations/",
+        {
+            "prompt": "iterate on me",
+            "type": "image",
+            "aspect_ratio": "9:16",
+            "style": "manga",
+            "model": "uni-1-max",
+            "output_format": "jpeg",
+        },
+    )
+    values = form_values(owner_client.get("/").content.decode())
+    assert values["prompt"] == ["iterate on me"]
+    assert values["aspect_ratio"] == ["9:16"]
+    assert values["model"] == ["uni-1-max"]
+    # Once: a later visit starts fresh.
+    assert form_values(owner_client.get("/").content.decode())["prompt"] == [""]
