@@ -161,6 +161,9 @@ POLL_MIN_SECONDS = 2.0
 POLL_MAX_SECONDS = 10.0
 POLL_LOOP_MAX_SLEEP = 3.0
 POLL_LEASE_SECONDS = 60
+# One turn of the polling loop stops taking rows after this long, well inside the task
+# timeout below: django-q2 kills a task that overruns, and a killed worker can stall it.
+POLL_TURN_BUDGET_SECONDS = 30
 STUCK_SUBMIT_SECONDS = 120
 JOB_MAX_SECONDS = 60 * 60
 THUMBNAIL_SIZE = 512
@@ -199,6 +202,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "studio": {"handlers": ["console"], "level": os.environ.get("STUDIO_LOG_LEVEL", "INFO")},
-        "django_q": {"handlers": ["console"], "level": "WARNING"},
+        # django-q2 logs as "django-q"; its INFO line for every task would drown the rest.
+        "django-q": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

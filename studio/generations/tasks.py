@@ -259,9 +259,13 @@ def _due_rows(now):
 
 
 def poll_due(batch: int = 50) -> int:
-    """Poll (or resubmit) every row that is due now. Returns how many were handled."""
+    """Poll (or resubmit) the rows that are due now, within the turn's time budget; the
+    rest wait for the next turn. Returns how many were handled."""
     handled = 0
+    started = time.monotonic()
     for gen in _due_rows(timezone.now()).select_related("user")[:batch]:
+        if time.monotonic() - started > settings.POLL_TURN_BUDGET_SECONDS:
+            break
         try:
             if gen.state == State.PENDING:
                 submit(gen.pk)

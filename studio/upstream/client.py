@@ -18,6 +18,8 @@ from .errors import DownloadError, UnknownOutcome, UpstreamError
 
 log = logging.getLogger("studio.upstream")
 
+SIMULATOR_KEY = "simulator-no-key-needed"
+
 
 def new_request_id() -> str:
     return f"studio-{uuid.uuid4()}"
@@ -76,6 +78,9 @@ class LumaClient:
     ) -> None:
         self.base_url = (base_url or settings.LUMA_BASE_URL).rstrip("/")
         self.api_key = settings.LUMA_AGENTS_API_KEY if api_key is None else api_key
+        if not self.api_key and settings.SIMULATOR_ENABLED:
+            # The simulator wants a bearer key like the provider does; any value is accepted.
+            self.api_key = SIMULATOR_KEY
         self.session = session or requests.Session()
         self.timeout = (settings.UPSTREAM_CONNECT_TIMEOUT, settings.UPSTREAM_READ_TIMEOUT)
         if settings.SIMULATOR_ENABLED and self.base_url == settings.SIMULATOR_BASE_URL:

@@ -131,9 +131,17 @@ def _request_id(request: HttpRequest) -> str:
     return f"req_{uuid.uuid4().hex}"
 
 
+def _require_key(request: HttpRequest) -> None:
+    """Like the provider: no bearer key, no answer. Any key will do here."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise ApiError(401, "Missing or invalid API key: send 'Authorization: Bearer <key>'")
+
+
 # -- views -------------------------------------------------------------------------------
 @api_view("POST")
 def create_generation(request: HttpRequest) -> HttpResponse:
+    _require_key(request)
     body = _read_json(request)
     fields, source_bytes = _validate(body)
     _fire_http_triggers(fields["prompt"], fields["user_id"])
@@ -151,6 +159,7 @@ def create_generation(request: HttpRequest) -> HttpResponse:
 
 @api_view("GET")
 def get_generation(request: HttpRequest, job_id: str) -> HttpResponse:
+    _require_key(request)
     job = SimulatedJob.objects.filter(pk=job_id).first()
     if job is None:
         raise ApiError(404, "Generation not found")

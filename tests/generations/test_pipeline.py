@@ -503,3 +503,19 @@ def test_an_answer_without_an_id_fails_instead_of_polling_nothing(owner, task_qu
     assert gen.state == State.FAILED
     assert gen.failure_code == "submit_interrupted"
     assert "no id" in gen.failure_reason
+
+
+def test_a_poll_turn_stops_taking_rows_when_its_time_budget_is_spent(
+    owner, task_queue, real_api, settings, monkeypatch
+):
+    with responses.RequestsMock() as rsps:
+        gens = [submitted(owner, task_queue, rsps) for _ in range(3)]
+        rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
+        for gen in gens:
+            make_due(gen)
+        settings.POLL_TURN_BUDGET_SECONDS = 10
+        # The turn starts at 0 s, the first row is taken at 1 s, then the clock jumps.
+        readings = [0.0, 1.0]
+        monkeypatch.setattr(tasks.time, "monotonic", lambda: readings.pop(0) if readings else 100.0)
+        assert tasks.poll_due() == 1
+    assert Generation.objects.filter(poll_count=1).count() == 1

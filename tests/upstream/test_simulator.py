@@ -33,12 +33,34 @@ GENERATION_KEYS = {
 }
 
 
+AUTH = {"Authorization": "Bearer sk-any-key-will-do"}
+
+
+@pytest.fixture
+def client():
+    """Django's test client, sending a bearer key as every API client must."""
+    from django.test import Client
+
+    return Client(headers=AUTH)
+
+
 def post(client, body, **headers):
     return client.post(URL, data=json.dumps(body), content_type="application/json", headers=headers)
 
 
 def get(client, job_id: str, **headers):
     return client.get(f"{URL}/{job_id}", headers=headers)
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer ", "Basic abc"])
+def test_no_bearer_key_is_401(db, auth):
+    from django.test import Client
+
+    bare = Client(headers={"Authorization": auth} if auth else {})
+    response = post(bare, {"prompt": "x"})
+    assert response.status_code == 401
+    assert "API key" in response.json()["detail"]
+    assert bare.get(f"{URL}/whatever").status_code == 401
 
 
 def png_b64(colour=(255, 0, 0), size=(64, 48)) -> str:
