@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "studio.core",
     "studio.accounts",
     "studio.teams",
     "studio.upstream",
