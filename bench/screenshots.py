@@ -206,7 +206,7 @@ def backdate_simulated_job(gen_id: int, seconds: int) -> None:
     from django.db import connection
 
     from studio.generations.models import Generation
-    from studio.upstream.models import SimulatedJob
+    from studio.simulator.models import SimulatedJob
 
     try:
         upstream_id = Generation.objects.get(pk=gen_id).upstream_id

@@ -12,7 +12,9 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from .models import EXTENSIONS, StagedUpload
+from studio.core.media import extension_for
+
+from .models import StagedUpload
 from .validation import NormalisedImage, display_name
 
 log = logging.getLogger("studio.uploads")
@@ -34,7 +36,7 @@ def stage(user, image: NormalisedImage, *, origin: str = "") -> StagedUpload:
         original_name=image.name[:255],
     )
     staged.file.save(
-        f"{staged.token}.{EXTENSIONS.get(image.media_type, 'bin')}",
+        f"{staged.token}.{extension_for(image.media_type)}",
         ContentFile(image.content),
         save=True,
     )
@@ -174,7 +176,7 @@ def stage_output_as_source(user, output) -> dict[str, Any]:
     """Initial data for GenerationForm that edits `output` (Edit this image): the output as
     the kept source and the settings of the generation that made it."""
     generation = output.generation
-    ext = EXTENSIONS.get(output.media_type, "png")
+    ext = extension_for(output.media_type, "png")
     staged = _copy(
         user,
         output.file,
