@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from studio.teams.models import Membership, Team
+from studio.teams.models import Team
 from studio.uploads import staging
 from studio.uploads.models import StagedUpload
 from studio.uploads.validation import NormalisedImage, display_name, normalise_upload
@@ -277,14 +277,7 @@ class GenerationForm(forms.Form):
         super().__init__(data, files, **kwargs)
         self.user = user if user is not None and user.is_authenticated else None
         if self.user is not None:
-            self.fields["team"].queryset = (
-                Team.objects.filter(
-                    memberships__user=self.user,
-                    memberships__role__in=[Membership.Role.EDITOR, Membership.Role.OWNER],
-                )
-                .order_by("name")
-                .distinct()
-            )
+            self.fields["team"].queryset = Team.objects.shareable_by(self.user)
         self._kept_source: StagedUpload | None = None
         self._kept_refs: list[StagedUpload] = []
         self._new_source: NormalisedImage | None = None

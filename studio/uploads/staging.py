@@ -119,14 +119,7 @@ def _settings_of(generation) -> dict[str, Any]:
 
 
 def _may_share_with(user, team) -> bool:
-    from studio.teams.models import Membership
-
-    return (
-        team is not None
-        and Membership.objects.filter(
-            team=team, user=user, role__in=[Membership.Role.EDITOR, Membership.Role.OWNER]
-        ).exists()
-    )
+    return team is not None and team.can_share(user)
 
 
 def stage_from_generation(user, generation) -> dict[str, Any]:

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from html.parser import HTMLParser
 
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
 from studio.generations import services
+from studio.generations.models import Generation, Output, State
 from tests.images import image_bytes as image_bytes  # the one image helper
 
 DEFAULTS = {
@@ -13,6 +18,16 @@ DEFAULTS = {
     "model": "uni-1",
     "output_format": "png",
     "web_search": False,
+}
+
+# A valid composer POST.
+FORM = {
+    "prompt": "a paper boat",
+    "type": "image",
+    "aspect_ratio": "1:1",
+    "style": "auto",
+    "model": "uni-1",
+    "output_format": "png",
 }
 
 
@@ -82,3 +97,27 @@ def form_values(html: str) -> dict[str, list[str]]:
     parser = _FormState()
     parser.feed(html)
     return parser.values
+
+
+def complete(gen, size=(64, 36)):
+    """Finish `gen` as the pipeline would: one stored output and its thumbnail."""
+    out = Output(
+        generation=gen, position=0, media_type="image/png", width=size[0], height=size[1], bytes=10
+    )
+    out.file.save(f"{gen.pk}.png", ContentFile(image_bytes("PNG", size)), save=False)
+    out.thumbnail.save(f"{gen.pk}.webp", ContentFile(image_bytes("WEBP", size)), save=False)
+    out.save()
+    Generation.objects.filter(pk=gen.pk).update(state=State.COMPLETED, completed_at=timezone.now())
+    gen.refresh_from_db()
+    return gen
+
+
+def fill(user, n, **kw):
+    """`n` generations of `user`, one minute apart, the last one newest."""
+    now = timezone.now()
+    gens = []
+    for i in range(n):
+        gen = make_generation(user, prompt=f"item {i}", **kw)
+        Generation.objects.filter(pk=gen.pk).update(created_at=now - timedelta(minutes=n - i))
+        gens.append(gen)
+    return gens
