@@ -99,7 +99,7 @@ def bench_gallery() -> None:
         row(f"studio page, {total} generations", med, worst, f"{queries} queries")
         # The second-to-last page: a keyset query costs the same at any depth.
         deep = Generation.objects.filter(user=user).order_by("created_at", "id")[PAGE_SIZE]
-        url = f"/gallery/?cursor={encode_cursor(deep)}"
+        url = f"/?cursor={encode_cursor(deep)}"
         queries = count_queries(lambda url=url: client.get(url, **htmx))
         med, worst = timed(lambda url=url: client.get(url, **htmx))
         row(f"load more at the end, {total} generations", med, worst, f"{queries} queries")

@@ -4,7 +4,6 @@ from . import views
 
 urlpatterns = [
     path("", views.studio, name="studio"),
-    path("gallery/", views.gallery_page, name="gallery-page"),
     path("gallery/poll/", views.gallery_poll, name="gallery-poll"),
     path("teams/<slug:slug>/", views.team_gallery, name="team-gallery"),
     path("generations/", views.create, name="generation-create"),

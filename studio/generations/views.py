@@ -4,55 +4,68 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url, reswap, retarget
 
-from studio.teams.models import Team
+from studio.core.media import extension_for
+from studio.uploads.staging import stage_from_generation, stage_output_as_source
 from studio.upstream import facts
 
-from . import gallery, services
-from .access import get_generation_for, visible_generations
+from . import access, gallery, services
 from .forms import GenerationForm
 from .models import FINAL, Generation, Output, Reference
 
 LAST_SETTINGS = "studio.last_settings"
+GALLERY_PAGE = "generations/_gallery.html#gallery-page"
 
 
-def _gallery_scope(request: HttpRequest, team_slug: str = ""):
-    """The generations a gallery shows: the user's own, or one team's."""
-    if team_slug:
-        team = get_object_or_404(Team, slug=team_slug, memberships__user=request.user)
-        return team, Generation.objects.filter(team=team)
-    return None, Generation.objects.filter(user=request.user)
-
-
-def _gallery_context(request: HttpRequest, team_slug: str = "") -> dict:
-    team, qs = _gallery_scope(request, team_slug)
+def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) -> dict:
+    """One page of a gallery (the studio's or a team's) at `url`, filtered as asked."""
     filters = gallery.Filters.from_request(request.GET)
-    page = gallery.page_of(filters.apply(qs), request.GET.get("cursor"))
+    page = gallery.page_of(filters.apply(generations), request.GET.get("cursor"))
+    page.items = access.mark_for(request.user, page.items)
+    query = filters.querystring()
+    more = f"{url}?cursor={page.next_cursor}" + (f"&{query}" if query else "")
     return {
         "page": page,
         "filters": filters,
         "team": team,
+        "gallery_url": url,
+        "filtered_url": f"{url}?{query}" if query else url,
+        "more_url": more if page.next_cursor else None,
         "states": ["active", "completed", "failed"],
         "models": facts.MODELS,
     }
 
 
+def _wants_gallery_page(request: HttpRequest) -> bool:
+    """An htmx filter or "Load more" asks a page's own URL for its cards only. (A history
+    restore wants the whole page.)"""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _gallery_page(request: HttpRequest, context: dict) -> HttpResponse:
+    response = render(request, GALLERY_PAGE, context)
+    if not request.GET.get("cursor"):
+        # A new filter: put it in the address bar so reload and Back keep it.
+        push_url(response, context["filtered_url"])
+    return response
+
+
 def _studio_initial(request: HttpRequest) -> dict:
     """Prefill for Remix (?remix=<id>) and "Edit this image" (?edit=<id>&output=<n>)."""
-    from studio.uploads.staging import stage_from_generation, stage_output_as_source
-
     if last := request.session.pop(LAST_SETTINGS, None):
         return last
     if remix_id := request.GET.get("remix"):
-        return stage_from_generation(request.user, get_generation_for(request.user, remix_id))
+        gen = access.get_generation_for(request.user, remix_id)
+        return stage_from_generation(request.user, gen)
     if edit_id := request.GET.get("edit"):
-        gen = get_generation_for(request.user, edit_id)
+        gen = access.get_generation_for(request.user, edit_id)
         position = request.GET.get("output", "0") or "0"
         out = gen.outputs.filter(position=position).first() if position.isdigit() else None
         if out is None:
@@ -61,38 +74,33 @@ def _studio_initial(request: HttpRequest) -> dict:
     return {}
 
 
+def _studio_context(request: HttpRequest) -> dict:
+    own = access.own_generations(request.user)
+    return _gallery_context(request, own, url=reverse("studio"))
+
+
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def studio(request: HttpRequest) -> HttpResponse:
-    form = GenerationForm(initial=_studio_initial(request), user=request.user)
-    context = {"form": form, **_gallery_context(request)}
+    context = _studio_context(request)
+    if _wants_gallery_page(request):
+        return _gallery_page(request, context)
+    # Only the whole page has the form: a gallery request must not use up the kept settings.
+    context["form"] = GenerationForm(initial=_studio_initial(request), user=request.user)
     return render(request, "generations/studio.html", context)
 
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def team_gallery(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "generations/team.html", _gallery_context(request, slug))
-
-
-@login_required
-@require_GET
-def gallery_page(request: HttpRequest) -> HttpResponse:
-    """The cards after a cursor, or a filtered first page (htmx)."""
-    context = _gallery_context(request, request.GET.get("team", ""))
-    if not request.htmx:
-        target = reverse("team-gallery", args=[context["team"].slug]) if context["team"] else "/"
-        params = request.GET.copy()
-        params.pop("team", None)
-        query = params.urlencode()
-        return redirect(f"{target}?{query}" if query else target)
-    response = render(request, "generations/_gallery.html#gallery-page", context)
-    if not request.GET.get("cursor"):
-        # A new filter: put it in the address bar so reload and Back keep it.
-        base = reverse("team-gallery", args=[context["team"].slug]) if context["team"] else "/"
-        query = context["filters"].querystring()
-        response["HX-Push-Url"] = f"{base}?{query}" if query else base
-    return response
+    team = access.get_team_for(request.user, slug)
+    url = reverse("team-gallery", args=[team.slug])
+    context = _gallery_context(request, access.team_generations(team), url=url, team=team)
+    if _wants_gallery_page(request):
+        return _gallery_page(request, context)
+    return render(request, "generations/team.html", context)
 
 
 @login_required
@@ -100,15 +108,15 @@ def gallery_page(request: HttpRequest) -> HttpResponse:
 def gallery_poll(request: HttpRequest) -> HttpResponse:
     """One request for every in-flight card on the page: out-of-band card updates."""
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
-    visible = visible_generations(request.user).filter(pk__in=ids)
-    gens = list(visible.select_related("user").prefetch_related("outputs"))
+    visible = access.visible_generations(request.user).filter(pk__in=ids)
+    gens = access.mark_for(request.user, visible.select_related("user").prefetch_related("outputs"))
     finished = [g for g in gens if g.state in FINAL]
     # Deleted (or no longer shared) since the page was drawn: drop the card, or the page
     # would poll for it for ever.
     gone = sorted(set(ids) - {g.pk for g in gens})
     return render(
         request,
-        "generations/studio.html#poll",
+        "generations/_gallery.html#poll",
         {"generations": gens, "finished": finished, "gone": gone},
     )
 
@@ -137,10 +145,8 @@ def create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         if request.htmx:
             response = render(request, "generations/_form.html", {"form": form})
-            response["HX-Retarget"] = "#composer-form"
-            response["HX-Reswap"] = "outerHTML"
-            return response
-        context = {"form": form, **_gallery_context(request)}
+            return reswap(retarget(response, "#composer-form"), "outerHTML")
+        context = {"form": form, **_studio_context(request)}
         return render(request, "generations/studio.html", context, status=400)
     gen = services.create_generation(
         user=request.user,
@@ -158,24 +164,21 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 def _new_card(request: HttpRequest, gen: Generation, announcement: str) -> HttpResponse:
-    html = render_to_string(
-        "generations/studio.html#new-card",
-        {"gen": gen, "announcement": announcement},
-        request=request,
-    )
-    return HttpResponse(html)
+    [gen] = access.mark_for(request.user, [gen])
+    context = {"gen": gen, "announcement": announcement}
+    return render(request, "generations/_gallery.html#new-card", context)
 
 
 @login_required
 @require_GET
 def detail(request: HttpRequest, generation_id: int) -> HttpResponse:
-    gen = get_generation_for(request.user, generation_id)
+    gen = access.get_generation_for(request.user, generation_id)
     context = {
         "gen": gen,
         "outputs": list(gen.outputs.all()),
         "source": [r for r in gen.inputs.all() if r.role == Reference.Role.SOURCE],
         "references": [r for r in gen.inputs.all() if r.role == Reference.Role.REFERENCE],
-        "is_owner": gen.user_id == request.user.pk,
+        "can_change": access.may_change(request.user, gen),
     }
     return render(request, "generations/detail.html", context)
 
@@ -189,10 +192,11 @@ def _back(request: HttpRequest, default: str) -> str:
 @login_required
 @require_POST
 def favourite(request: HttpRequest, generation_id: int) -> HttpResponse:
-    gen = get_generation_for(request.user, generation_id, write=True)
+    gen = access.get_generation_for(request.user, generation_id, write=True)
     gen.favourite = not gen.favourite
     gen.save(update_fields=["favourite", "updated_at"])
     if request.htmx:
+        [gen] = access.mark_for(request.user, [gen])
         return render(request, "generations/_card.html", {"gen": gen})
     return redirect(_back(request, reverse("generation-detail", args=[gen.pk])))
 
@@ -200,7 +204,7 @@ def favourite(request: HttpRequest, generation_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
-    gen = get_generation_for(request.user, generation_id, write=True)
+    gen = access.get_generation_for(request.user, generation_id, write=True)
     if not gen.retryable:
         messages.error(request, "Only a failure that may succeed on a second try can be retried.")
         return redirect("generation-detail", gen.pk)
@@ -213,7 +217,7 @@ def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
 
 @login_required
 def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
-    gen = get_generation_for(request.user, generation_id, write=True)
+    gen = access.get_generation_for(request.user, generation_id, write=True)
     if request.method == "POST":
         services.delete_generation(gen)
         messages.success(request, "The generation and its files were deleted.")
@@ -222,7 +226,7 @@ def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
 
 
 def _output_for(request: HttpRequest, generation_id: int, position: int) -> Output:
-    gen = get_generation_for(request.user, generation_id)
+    gen = access.get_generation_for(request.user, generation_id)
     try:
         return gen.outputs.get(position=position)
     except Output.DoesNotExist:
@@ -233,12 +237,12 @@ def _output_for(request: HttpRequest, generation_id: int, position: int) -> Outp
 @require_GET
 def output_file(request: HttpRequest, generation_id: int, position: int) -> FileResponse:
     out = _output_for(request, generation_id, position)
-    ext = "png" if out.media_type == "image/png" else "jpg"
     response = FileResponse(
         out.file.open("rb"),
         content_type=out.media_type,
         as_attachment="download" in request.GET,
-        filename=f"{services.download_stem(out.generation)}-{position + 1}.{ext}",
+        filename=f"{services.download_stem(out.generation)}-{position + 1}."
+        f"{extension_for(out.media_type)}",
     )
     response["Cache-Control"] = "private, max-age=86400"
     return response
@@ -256,7 +260,7 @@ def output_thumbnail(request: HttpRequest, generation_id: int, position: int) ->
 @login_required
 @require_GET
 def input_file(request: HttpRequest, generation_id: int, input_id: int) -> FileResponse:
-    gen = get_generation_for(request.user, generation_id)
+    gen = access.get_generation_for(request.user, generation_id)
     ref = gen.inputs.filter(pk=input_id).exclude(file="").first()
     if ref is None:
         raise Http404("No such input")

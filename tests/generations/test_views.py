@@ -1,12 +1,17 @@
+"""The studio page: the composer, submitting it (with and without htmx), and its prefill
+for Remix and "Edit this image"."""
+
 from html.parser import HTMLParser
 
 import pytest
 
-from studio.generations.models import Generation, State
+from studio.generations.models import Generation
 
-from .helpers import form_values, make_generation
+from .helpers import FORM, complete, form_values, image_bytes, make_generation
 
 pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_studio_requires_login(client):
@@ -124,36 +129,6 @@ def test_invalid_post_keeps_what_was_typed(owner_client, task_queue):
     assert task_queue.calls == []
 
 
-def test_gallery_shows_own_cards_newest_first_with_hooks(owner_client, owner, outsider, task_queue):
-    older = make_generation(owner, prompt="older one")
-    newer = make_generation(owner, prompt="newer one")
-    make_generation(outsider, prompt="not yours")
-    Generation.objects.filter(pk=older.pk).update(
-        state=State.FAILED, failure_code="content_moderated", failure_reason="Blocked by policy"
-    )
-    page = owner_client.get("/").content.decode()
-    assert page.index("newer one") < page.index("older one")
-    assert "not yours" not in page
-    assert f'data-generation-id="{newer.pk}" data-state="pending"' in page
-    assert 'data-failure-code="content_moderated"' in page
-    assert "Blocked by policy" in page
-
-
-def test_outsider_gets_404_for_detail_and_files(client, owner, outsider, task_queue):
-    gen = make_generation(owner)
-    client.force_login(outsider)
-    assert client.get(f"/generations/{gen.pk}/").status_code == 404
-    assert client.get(f"/generations/{gen.pk}/outputs/0/").status_code == 404
-    assert client.get(f"/generations/{gen.pk}/outputs/0/thumb/").status_code == 404
-
-
-def test_team_member_sees_a_shared_generation(client, owner, member, team, task_queue):
-    gen = make_generation(owner)
-    Generation.objects.filter(pk=gen.pk).update(team=team)
-    client.force_login(member)
-    assert client.get(f"/generations/{gen.pk}/").status_code == 200
-
-
 def test_a_body_larger_than_any_valid_request_is_refused_unread(owner_client, task_queue, settings):
     settings.UPLOAD_MAX_BYTES = 1000
     response = owner_client.post(
@@ -189,3 +164,78 @@ def test_without_javascript_the_next_form_keeps_prompt_and_settings(owner_client
     assert values["model"] == ["uni-1-max"]
     # Once: a later visit starts fresh.
     assert form_values(owner_client.get("/").content.decode())["prompt"] == [""]
+
+
+def test_htmx_submit_returns_the_new_card_and_hides_the_empty_note(
+    owner_client, task_queue, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post("/generations/", FORM, **HTMX)
+    body = response.content.decode()
+    gen = Generation.objects.get()
+    assert response.status_code == 200
+    assert body.lstrip().startswith(f'<article class="card state-pending" id="gen-{gen.pk}"')
+    assert 'id="gallery-empty" hidden hx-swap-oob="true"' in body
+    assert "Submitted" in body  # announced in the live region
+    assert task_queue.names() == ["submit"]
+
+
+def test_htmx_submit_with_errors_returns_the_form_in_place(owner_client, task_queue):
+    response = owner_client.post("/generations/", {**FORM, "prompt": "  "}, **HTMX)
+    assert response["HX-Retarget"] == "#composer-form"
+    assert response["HX-Reswap"] == "outerHTML"
+    body = response.content.decode()
+    assert body.lstrip().startswith("<form") and 'id="composer-form"' in body
+    assert Generation.objects.count() == 0
+
+
+def test_remix_prefills_settings_and_references(owner_client, owner, task_queue):
+    png = image_bytes("PNG", size=(40, 30))
+    gen = make_generation(
+        owner,
+        prompt="remix me",
+        aspect_ratio="2:3",
+        style="manga",
+        model="uni-1-max",
+        output_format="jpeg",
+        inputs=[
+            {"role": "reference", "content": png, "media_type": "image/png", "name": "r.png"},
+            {"role": "reference", "url": "https://example.com/u.jpg"},
+        ],
+    )
+    before = Generation.objects.count()
+    page = owner_client.get(f"/?remix={gen.pk}").content.decode()
+    values = form_values(page)
+    assert values["prompt"] == ["remix me"]
+    assert values["aspect_ratio"] == ["2:3"]
+    assert values["style"] == ["manga"]
+    assert values["model"] == ["uni-1-max"]
+    assert values["output_format"] == ["jpeg"]
+    assert "https://example.com/u.jpg" in values["image_ref_url"][0]
+    assert len(values["kept_ref"]) == 1
+    # Nothing was submitted by opening the form.
+    assert Generation.objects.count() == before
+
+
+def test_edit_this_image_opens_an_edit_with_the_output_as_source(owner_client, owner, task_queue):
+    gen = complete(make_generation(owner, prompt="edit me"), size=(80, 40))
+    page = owner_client.get(f"/?edit={gen.pk}&output=0").content.decode()
+    values = form_values(page)
+    assert values["type"] == ["image_edit"]
+    assert len(values["kept_source"]) == 1
+    token = values["kept_source"][0]
+    preview = owner_client.get(f"/uploads/{token}/")
+    assert preview.status_code == 200
+
+
+def test_remix_of_someone_elses_generation_is_404(client, owner, outsider, task_queue):
+    gen = make_generation(owner)
+    client.force_login(outsider)
+    assert client.get(f"/?remix={gen.pk}").status_code == 404
+
+
+def test_edit_with_a_bad_output_number_is_404(owner_client, owner, task_queue):
+    gen = complete(make_generation(owner))
+    assert owner_client.get(f"/?edit={gen.pk}&output=x").status_code == 404
+    assert owner_client.get(f"/?edit={gen.pk}&output=7").status_code == 404
+
