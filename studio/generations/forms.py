@@ -20,6 +20,8 @@ from studio.uploads.models import StagedUpload
 from studio.uploads.validation import NormalisedImage, display_name, normalise_upload
 from studio.upstream import facts
 
+from .form_renderer import ComposerRenderer
+
 log = logging.getLogger("studio.generations")
 
 TYPE_LABELS = {"image": "Generate", "image_edit": "Edit an image"}
@@ -186,6 +188,7 @@ def _tokens(value: Any) -> list[str]:
 
 
 class GenerationForm(forms.Form):
+    default_renderer = ComposerRenderer()
     prompt = PromptField(
         strip=True,
         validators=[_prompt_length],

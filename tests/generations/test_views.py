@@ -1,6 +1,7 @@
 """The studio page: the composer, submitting it (with and without htmx), and its prefill
 for Remix and "Edit this image"."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -239,3 +240,33 @@ def test_edit_with_a_bad_output_number_is_404(owner_client, owner, task_queue):
     assert owner_client.get(f"/?edit={gen.pk}&output=x").status_code == 404
     assert owner_client.get(f"/?edit={gen.pk}&output=7").status_code == 404
 
+
+def test_every_plain_field_has_the_one_wrapper_with_help_and_errors_tied_to_it(
+    owner_client, team, task_queue
+):
+    response = owner_client.post(
+        "/generations/",
+        {**FORM, "prompt": "", "type": "image_edit", "source_url": "ftp://x", "style": "odd"},
+    )
+    page = response.content.decode()
+    for name in FIELD_GROUPS:
+        assert page.count(f'<div class="field field-{name}') == 1, name
+        assert f'<p class="help" id="id_{name}_helptext">' in page, name
+    for name in ["prompt", "source_url", "style"]:
+        assert f'<div class="field field-{name} has-error">' in page, name
+        assert f'aria-describedby="id_{name}_helptext id_{name}_error"' in page, name
+        assert f'<ul class="errorlist" id="id_{name}_error">' in page, name
+    assert 'class="check"><input type="checkbox" name="web_search"' in page
+    assert re.search(r'id="id_prompt_helptext"><span>[^<]+</span><span class="counter"', page)
+
+
+FIELD_GROUPS = [
+    "prompt",
+    "source_url",
+    "image_ref_url",
+    "style",
+    "model",
+    "output_format",
+    "web_search",
+    "team",
+]
