@@ -522,6 +522,36 @@ def test_back_after_filtering_shows_the_filters_the_address_says(logged_in_page:
     expect(page.locator(CARDS)).to_have_count(1)
 
 
+def test_the_team_page_filters_and_loads_more_from_its_own_address(
+    logged_in_page: Page, user, live_server
+):
+    from django.contrib.auth import get_user_model
+
+    from studio.teams.models import Membership, Team
+
+    colleague = get_user_model().objects.create_user("grace", password="pw-grace-123")
+    team = Team.objects.create(name="Design", slug="design")
+    Membership.objects.create(team=team, user=user, role=Membership.Role.VIEWER)
+    Membership.objects.create(team=team, user=colleague, role=Membership.Role.EDITOR)
+    call_command("seed_gallery", colleague.username, count=26, stdout=io.StringIO())
+    finished_generation(colleague, prompt="a quokka on a bench")
+    Generation.objects.filter(user=colleague).update(team=team)
+    page = logged_in_page
+    page.goto(f"{live_server.url}/teams/design/")
+    navigations = watch_navigation(page)
+    expect(page.locator(CARDS)).to_have_count(24)
+
+    page.get_by_role("link", name="Load more").click()
+    expect(page.locator(CARDS)).to_have_count(27)
+    expect(page).to_have_url(f"{live_server.url}/teams/design/")
+
+    page.locator("#filter-q").fill("quokka")
+    expect(page.locator(CARDS)).to_have_count(1)
+    expect(page).to_have_url(f"{live_server.url}/teams/design/?q=quokka")
+    assert_no_navigation(page, navigations)
+    expect(page.locator(CARDS).first).to_contain_text("by grace")
+
+
 def test_a_repeated_ctrl_enter_submits_once(logged_in_page: Page):
     page = logged_in_page
     page.reload()
