@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from studio.uploads.staging import purge_stale
 from studio.upstream.client import get_client, new_request_id
 from studio.upstream.errors import DownloadError, UnknownOutcome, UpstreamError
 
@@ -355,7 +354,4 @@ def watchdog() -> str:
         report.append(f"{gen.pk}: timed out")
     if Generation.objects.filter(state__in=IN_FLIGHT).exists() and ensure_poller():
         report.append("poller restarted")
-    # Uploads kept for a form that was never resubmitted.
-    if purged := purge_stale():
-        report.append(f"{purged} stale uploads removed")
     return "; ".join(report) or "ok"
