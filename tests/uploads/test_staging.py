@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from PIL import Image
 
-from studio.generations import services
+from studio.generations import outputs
 from studio.generations.forms import GenerationForm
 from studio.teams.models import Membership
 from studio.uploads import staging
@@ -195,7 +195,7 @@ def test_stage_output_as_source_gives_an_edit_of_that_output(owner):
     buf = io.BytesIO()
     Image.new("RGB", (36, 64), (9, 9, 9)).save(buf, "PNG")
     buf.seek(0)
-    out = services.store_output(gen, 0, buf)
+    out = outputs.store_output(gen, 0, buf)
     out.save()
 
     initial = staging.stage_output_as_source(owner, out)
