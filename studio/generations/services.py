@@ -1,12 +1,13 @@
-"""Multi-step rules for generations: creating, retrying and deleting them. (Moving a row
-along is pipeline.py's job, keeping its images outputs.py's.)"""
+"""Multi-step rules for generations: creating, retrying and deleting them, and keeping the
+uploads of a form that came back with errors. (Moving a row along is pipeline.py's job,
+keeping its images outputs.py's.)"""
 
 from __future__ import annotations
 
 import base64
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -14,10 +15,14 @@ from django.utils.text import slugify
 
 from studio.accounts.models import upstream_user_id_for
 from studio.core.media import extension_for
+from studio.uploads import staging
 from studio.upstream import facts
 
 from . import queue
 from .models import Generation, Reference, State, now_iso
+
+if TYPE_CHECKING:
+    from .forms import GenerationForm
 
 log = logging.getLogger("studio.generations")
 
@@ -139,3 +144,14 @@ def download_stem(gen: Generation) -> str:
     """A readable file name: the first words of the prompt and the id."""
     words = slugify(gen.prompt)[:40].strip("-") or "image"
     return f"studio-{gen.pk}-{words}"
+
+
+def keep_valid_uploads(*, form: GenerationForm, user) -> None:
+    """After `form` failed validation: stage every upload in it that passed, so the form
+    comes back showing them as kept and the user need not choose those files again."""
+    try:
+        for image in form.uploads_to_keep():
+            form.keep(image, staging.stage(user, image))
+    except OSError:
+        # The form still comes back with its errors; only the upload has to be redone.
+        log.exception("could not keep an upload for user %s", user.pk)

@@ -135,6 +135,7 @@ def create(request: HttpRequest) -> HttpResponse:
         )
     form = GenerationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
+        services.keep_valid_uploads(form=form, user=request.user)
         if request.htmx:
             response = render(request, "generations/_form.html", {"form": form})
             response["HX-Retarget"] = "#composer-form"
