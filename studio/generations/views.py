@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.teams.models import Team
 from studio.upstream import facts
 
-from . import gallery, services
+from . import gallery, prefill, services
 from .access import get_generation_for, visible_generations
 from .forms import GenerationForm
 from .models import FINAL, Generation, Output, Reference
@@ -45,19 +45,17 @@ def _gallery_context(request: HttpRequest, team_slug: str = "") -> dict:
 
 def _studio_initial(request: HttpRequest) -> dict:
     """Prefill for Remix (?remix=<id>) and "Edit this image" (?edit=<id>&output=<n>)."""
-    from studio.uploads.staging import stage_from_generation, stage_output_as_source
-
     if last := request.session.pop(LAST_SETTINGS, None):
         return last
     if remix_id := request.GET.get("remix"):
-        return stage_from_generation(request.user, get_generation_for(request.user, remix_id))
+        return prefill.remix(request.user, get_generation_for(request.user, remix_id))
     if edit_id := request.GET.get("edit"):
         gen = get_generation_for(request.user, edit_id)
         position = request.GET.get("output", "0") or "0"
         out = gen.outputs.filter(position=position).first() if position.isdigit() else None
         if out is None:
             raise Http404("That generation has no image to edit")
-        return stage_output_as_source(request.user, out)
+        return prefill.edit_output(request.user, out)
     return {}
 
 
