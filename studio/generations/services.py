@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -19,10 +19,8 @@ from studio.uploads import staging
 from studio.upstream import facts
 
 from . import queue
+from .forms import GenerationForm
 from .models import Generation, Reference, State, now_iso
-
-if TYPE_CHECKING:
-    from .forms import GenerationForm
 
 log = logging.getLogger("studio.generations")
 
