@@ -109,7 +109,7 @@ def bench_gallery() -> None:
 
 
 def bench_render() -> None:
-    from studio.upstream import render
+    from studio.simulator import render
 
     for fmt in ("png", "jpeg"):
         med, worst = timed(

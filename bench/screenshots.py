@@ -13,7 +13,6 @@ for `processing`, and the worker is stopped before the last submit, which stays 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import shutil
@@ -29,11 +28,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import django
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from studio.core import processes  # noqa: E402
 from tests.browser.chromium import CHROMIUM  # noqa: E402
 from tests.browser.chromium import CHROMIUM_ARGS as BROWSER_ARGS  # noqa: E402
 
@@ -71,14 +72,13 @@ class Proc:
         self.name = name
         self.log_path = logs / f"{name}.log"
         self.log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
+        self.proc = processes.start(
             [sys.executable, str(ROOT / "manage.py"), *args],
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
 
     def check_alive(self) -> None:
@@ -88,13 +88,7 @@ class Proc:
     def stop(self, grace: float = 8.0) -> None:
         """SIGTERM (qcluster then stops its pool), SIGKILL to the group after `grace`."""
         try:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self.proc.wait(timeout=grace)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+            processes.stop(self.proc, grace=grace)
         finally:
             self.log.close()
 
@@ -206,7 +200,7 @@ def backdate_simulated_job(gen_id: int, seconds: int) -> None:
     from django.db import connection
 
     from studio.generations.models import Generation
-    from studio.upstream.models import SimulatedJob
+    from studio.simulator.models import SimulatedJob
 
     try:
         upstream_id = Generation.objects.get(pk=gen_id).upstream_id
@@ -386,11 +380,13 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
     return saved
 
 
-def main() -> int:
-    started = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="studio-screenshots-"))
+OFFLINE_UNSET = ("LUMA_AGENTS_API_KEY", "LUMA_BASE_URL", "REDIS_URL")
+
+
+def studio_env(work: Path) -> dict[str, str]:
+    """The environment of the throwaway studio: its own database and media in `work`."""
     env = dict(os.environ)
-    for name in ("LUMA_AGENTS_API_KEY", "LUMA_BASE_URL", "REDIS_URL"):
+    for name in OFFLINE_UNSET:
         env.pop(name, None)  # the simulator and the ORM broker: self-contained and offline
     env.update(
         DATABASE_URL=f"sqlite:///{work / 'studio.sqlite3'}",
@@ -399,13 +395,67 @@ def main() -> int:
         DJANGO_DEBUG="0",
         PYTHONUNBUFFERED="1",
     )
-    # This process reads and moves rows too (see backdate_simulated_job).
+    return env
+
+
+def use_studio_here(env: dict[str, str]) -> None:
+    """Point this process at the same studio: it reads and moves rows too (see
+    backdate_simulated_job)."""
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "MEDIA_ROOT", "DJANGO_SETTINGS_MODULE")})
-    for name in ("LUMA_AGENTS_API_KEY", "LUMA_BASE_URL", "REDIS_URL"):
+    for name in OFFLINE_UNSET:
         os.environ.pop(name, None)
     # Playwright's sync API runs an event loop in this thread; the ORM calls are still sync.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     sys.path.insert(0, str(ROOT))
+
+
+def start_server(env: dict[str, str], work: Path, procs: dict[str, Proc]) -> str:
+    """A migrated studio with the demo user, served by runserver on a free port: its URL."""
+    manage(env, "migrate", "--noinput")
+    manage(env, "ensure_demo")
+    django.setup()  # after use_studio_here(): the settings come from that environment
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    procs["runserver"] = Proc(
+        "runserver", ["runserver", "--noreload", f"127.0.0.1:{port}"], env, work
+    )
+    wait_until_up(f"{base}/accounts/login/", procs["runserver"])
+    print(f"Studio on {base} (data in {work})", flush=True)
+    return base
+
+
+def photograph(base: str, env: dict[str, str], work: Path, procs: dict[str, Proc]) -> list[Path]:
+    """Drive the studio in Chromium, starting and stopping the worker as `run` asks."""
+
+    def start_worker(seconds: str) -> None:
+        worker_env = {**env, "STUDIO_SIMULATOR_SECONDS": seconds}
+        procs["qcluster"] = Proc("qcluster", ["qcluster"], worker_env, work)
+
+    def stop_worker() -> None:
+        procs.pop("qcluster").stop()
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            return run(browser, Studio(base), start_worker, stop_worker)
+        finally:
+            browser.close()
+
+
+def report(saved: list[Path], started: float) -> None:
+    for path in saved:
+        with Image.open(path) as img:
+            size = f"{img.width}×{img.height}"
+        kb = path.stat().st_size / 1024
+        print(f"saved {path.relative_to(ROOT)}  {size}  {kb:.0f} KB")
+    print(f"{len(saved)} screenshots in {time.monotonic() - started:.0f} s")
+
+
+def main() -> int:
+    started = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="studio-screenshots-"))
+    env = studio_env(work)
+    use_studio_here(env)
 
     # SIGTERM (as from a CI timeout) unwinds through the `finally` below like Ctrl-C.
     def terminate(signum, frame):
@@ -418,35 +468,8 @@ def main() -> int:
     try:
         if not os.path.exists(CHROMIUM):
             raise RuntimeError(f"{CHROMIUM} is missing: `make browser-deps` installs it")
-        manage(env, "migrate", "--noinput")
-        manage(env, "ensure_demo")
-        import django
-
-        django.setup()
-
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        procs["runserver"] = Proc(
-            "runserver", ["runserver", "--noreload", f"127.0.0.1:{port}"], env, work
-        )
-        wait_until_up(f"{base}/accounts/login/", procs["runserver"])
-        print(f"Studio on {base} (data in {work})", flush=True)
-
-        def start_worker(seconds: str) -> None:
-            worker_env = {**env, "STUDIO_SIMULATOR_SECONDS": seconds}
-            procs["qcluster"] = Proc("qcluster", ["qcluster"], worker_env, work)
-
-        def stop_worker() -> None:
-            procs.pop("qcluster").stop()
-
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                saved = run(browser, Studio(base), start_worker, stop_worker)
-            finally:
-                browser.close()
+        base = start_server(env, work, procs)
+        saved = photograph(base, env, work, procs)
         ok = True
     except BaseException:
         for proc in procs.values():
@@ -460,12 +483,7 @@ def main() -> int:
         else:
             print(f"Kept the studio's data and logs in {work}", file=sys.stderr)
 
-    for path in saved:
-        with Image.open(path) as img:
-            size = f"{img.width}×{img.height}"
-        kb = path.stat().st_size / 1024
-        print(f"saved {path.relative_to(ROOT)}  {size}  {kb:.0f} KB")
-    print(f"{len(saved)} screenshots in {time.monotonic() - started:.0f} s")
+    report(saved, started)
     return 0
 
 

@@ -49,7 +49,9 @@ INSTALLED_APPS = [
     "studio.core",
     "studio.accounts",
     "studio.teams",
+    # An app for its migrations, which made the tables studio.simulator's models now use.
     "studio.upstream",
+    "studio.simulator",
     "studio.generations",
     "studio.uploads",
     "studio.moderation",
@@ -142,8 +144,12 @@ LUMA_AGENTS_API_KEY = os.environ.get("LUMA_AGENTS_API_KEY", "")
 SIMULATOR_ENABLED = not LUMA_AGENTS_API_KEY
 PORT = env_int("PORT", 8000)
 # With no key, the studio's own simulator answers; the worker reaches it in-process (see
-# studio.upstream.client), so it works whatever port the web server listens on.
+# studio.simulator.wsgi_adapter), so it works whatever port the web server listens on.
 SIMULATOR_BASE_URL = f"http://{SIMULATOR_HOST}/simulator/v1"
+# Called with each new client's requests Session and base URL (a dotted path, or empty).
+UPSTREAM_SESSION_SETUP = (
+    "studio.simulator.wsgi_adapter.mount_in_process" if SIMULATOR_ENABLED else ""
+)
 LUMA_BASE_URL = (
     os.environ.get("LUMA_BASE_URL")
     or (SIMULATOR_BASE_URL if SIMULATOR_ENABLED else "https://agents.lumalabs.ai/v1")

@@ -16,4 +16,4 @@ urlpatterns = [
 ]
 
 if settings.SIMULATOR_ENABLED:
-    urlpatterns.append(path("simulator/v1/", include("studio.upstream.urls")))
+    urlpatterns.append(path("simulator/v1/", include("studio.simulator.urls")))

@@ -11,9 +11,7 @@ log in the report of a failing test.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +22,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pytest
+
+from studio.core import processes
 
 REPO = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -92,14 +92,13 @@ class Worker:
         self.log_path = Path(self.log.name)
         self.started = time.monotonic()
         # Its own process group, so the sentinel and the pool can be killed together.
-        self.proc = subprocess.Popen(
+        self.proc = processes.start(
             [sys.executable, str(REPO / "manage.py"), "qcluster"],
             cwd=REPO,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
 
     def alive(self) -> bool:
@@ -140,14 +139,7 @@ class Worker:
     def stop(self, grace: float = 5.0) -> None:
         """SIGTERM (the cluster then stops its pool), SIGKILL to the group after `grace`."""
         try:
-            if self.alive():
-                self.proc.send_signal(signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self.proc.wait(timeout=grace)
-            # Whatever is left of the group (a stuck sentinel or pool process) goes now.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+            processes.stop(self.proc, grace=grace)
         finally:
             self.log.close()
 

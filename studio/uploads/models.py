@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+from studio.core.media import extension_for
 
 
 def new_token() -> str:
@@ -15,7 +15,7 @@ def new_token() -> str:
 
 def staged_path(instance: StagedUpload, filename: str) -> str:
     # The stored name never contains what the user called the file.
-    ext = EXTENSIONS.get(instance.media_type, "bin")
+    ext = extension_for(instance.media_type)
     return f"staged/{timezone.now():%Y-%m-%d}/{instance.token}.{ext}"
 
 

@@ -21,10 +21,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
+from studio.core.media import BY_PIL_FORMAT, IMAGE_TYPES
 from studio.upstream import facts
 
-PIL_FORMATS = ["JPEG", "PNG", "WEBP"]
-MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+PIL_FORMATS = [t.pil_format for t in IMAGE_TYPES.values()]
 JPEG_QUALITY = 92
 WEBP_QUALITY = 90
 
@@ -88,40 +88,10 @@ def normalise_upload(upload: IO[bytes], name: str | None = None) -> NormalisedIm
     Raises ValidationError with a message that names the file and says what is wrong.
     """
     name = display_name(name if name is not None else getattr(upload, "name", ""))
-    max_bytes = settings.UPLOAD_MAX_BYTES
     max_pixels = settings.UPLOAD_MAX_PIXELS
+    data = _read_capped(upload, name, settings.UPLOAD_MAX_BYTES)
 
-    size = getattr(upload, "size", None)
-    if size is not None and size > max_bytes:
-        raise _error(
-            name, f"{human_bytes(size)} is over the {human_bytes(max_bytes)} limit.", "too_big"
-        )
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    # Read one byte past the limit so a file without a trustworthy size is still capped.
-    data = upload.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise _error(name, f"the file is over the {human_bytes(max_bytes)} limit.", "too_big")
-    if not data:
-        raise _error(name, "the file is empty.", "empty")
-
-    bomb_limit = max_pixels
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(BytesIO(data), formats=PIL_FORMATS)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        # Pillow's own guard fired while reading the header: report the real size.
-        dims = _header_size(data) or (None, None)
-        if Image.MAX_IMAGE_PIXELS:
-            bomb_limit = min(max_pixels, Image.MAX_IMAGE_PIXELS)
-        raise _too_many_pixels(name, dims[0], dims[1], bomb_limit) from exc
-    except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise _error(
-            name, "this file is not a JPEG, PNG or WebP image.", "unsupported_format"
-        ) from exc
-
-    with img:
+    with _open_image(data, name, max_pixels) as img:
         # Phones save JPEGs with extra pictures (depth maps, previews) that Pillow calls
         # MPO; they are JPEGs, and only the main picture is kept.
         fmt = "JPEG" if img.format == "MPO" else (img.format or "")
@@ -145,9 +115,49 @@ def normalise_upload(upload: IO[bytes], name: str | None = None) -> NormalisedIm
             f"{human_bytes(facts.INLINE_MAX_BYTES)} limit.",
             "too_big",
         )
+    # Only the table's formats are opened, so `fmt` is always in it.
     return NormalisedImage(
-        content=content, media_type=MEDIA_TYPES[fmt], width=out_w, height=out_h, name=name
+        content=content,
+        media_type=BY_PIL_FORMAT[fmt].media_type,
+        width=out_w,
+        height=out_h,
+        name=name,
     )
+
+
+def _read_capped(upload: IO[bytes], name: str, max_bytes: int) -> bytes:
+    """The whole file, refused when over `max_bytes` (declared or read) or empty."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise _error(
+            name, f"{human_bytes(size)} is over the {human_bytes(max_bytes)} limit.", "too_big"
+        )
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    # Read one byte past the limit so a file without a trustworthy size is still capped.
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise _error(name, f"the file is over the {human_bytes(max_bytes)} limit.", "too_big")
+    if not data:
+        raise _error(name, "the file is empty.", "empty")
+    return data
+
+
+def _open_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
+    """Open (read the header of) a JPEG, PNG or WebP, turning Pillow's errors into ours."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(BytesIO(data), formats=PIL_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own guard fired while reading the header: report the real size.
+        dims = _header_size(data) or (None, None)
+        limit = min(max_pixels, Image.MAX_IMAGE_PIXELS) if Image.MAX_IMAGE_PIXELS else max_pixels
+        raise _too_many_pixels(name, dims[0], dims[1], limit) from exc
+    except (Image.UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _error(
+            name, "this file is not a JPEG, PNG or WebP image.", "unsupported_format"
+        ) from exc
 
 
 def _encode_clean(img: Image.Image, fmt: str) -> bytes:
@@ -183,6 +193,8 @@ def _to_srgb(img: Image.Image) -> Image.Image:
     if not icc or img.mode not in ("RGB", "RGBA"):
         return img
     try:
+        # Here, not at the top: ImageCms needs LittleCMS, which a Pillow build may lack, and
+        # then only this conversion is skipped (the ImportError is caught below).
         from PIL import ImageCms
 
         src = ImageCms.ImageCmsProfile(BytesIO(icc))

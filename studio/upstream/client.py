@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.module_loading import import_string
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from . import facts
@@ -83,15 +84,10 @@ class LumaClient:
             self.api_key = SIMULATOR_KEY
         self.session = session or requests.Session()
         self.timeout = (settings.UPSTREAM_CONNECT_TIMEOUT, settings.UPSTREAM_READ_TIMEOUT)
-        if settings.SIMULATOR_ENABLED and self.base_url == settings.SIMULATOR_BASE_URL:
-            from django.core.wsgi import get_wsgi_application
-
-            from .wsgi_adapter import WSGIAdapter
-
-            self.session.mount(
-                settings.SIMULATOR_BASE_URL.rsplit("/simulator", 1)[0],
-                WSGIAdapter(get_wsgi_application()),
-            )
+        if settings.UPSTREAM_SESSION_SETUP:
+            # A hook, so the client knows nothing of what it mounts (the settings name the
+            # simulator's in-process transport while no key is set).
+            import_string(settings.UPSTREAM_SESSION_SETUP)(self.session, self.base_url)
 
     # -- API -------------------------------------------------------------------------
     def create_generation(self, body: dict[str, Any], *, request_id: str) -> dict[str, Any]:

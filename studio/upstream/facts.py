@@ -1,4 +1,4 @@
-"""What the provider documents, kept in one place (see shared/spec/upstream-facts.md)."""
+"""What the provider (the Luma Agents API) documents about its API, kept in one place."""
 
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ _PER_EXTRA_REF = Decimal("0.0030")
 
 
 def estimate_price(*, model: str, type: str, ref_count: int) -> Decimal:
-    """Price table of upstream-facts.md: an edit or any reference uses the 'edit' base rate,
+    """The provider's published prices: an edit or any reference uses the 'edit' base rate,
     and each reference after the first adds 0.003."""
     uses_images = type == "image_edit" or ref_count > 0
     price = _BASE_PRICE[(model, uses_images)]

@@ -2,7 +2,7 @@
 django-q2 worker where a job has to finish), Remix and "Edit this image", a bad upload,
 load more, favourites and the keyboard.
 
-Written against the markup hooks of DESIGN.md (`#composer-form`, `#gallery`,
+Written against the studio's fixed markup hooks (`#composer-form`, `#gallery`,
 `data-generation-id`, `data-state`, `data-failure-code`, `#announcer`) and the form's field
 names, which equal the API's.
 """

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import io
 from html.parser import HTMLParser
 
-from PIL import Image
-
 from studio.generations import services
+from tests.images import image_bytes as image_bytes  # the one image helper
 
 DEFAULTS = {
     "prompt": "a lighthouse at dusk",
@@ -21,12 +19,6 @@ DEFAULTS = {
 def make_generation(user, **overrides):
     data = {**DEFAULTS, **{k: v for k, v in overrides.items() if k in DEFAULTS}}
     return services.create_generation(user=user, data=data, inputs=overrides.get("inputs", ()))
-
-
-def image_bytes(fmt: str = "PNG", size=(64, 48), color=(200, 30, 60)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, color).save(buf, fmt)
-    return buf.getvalue()
 
 
 def upstream_generation(gen_id: str = "up-1", state: str = "queued", **extra) -> dict:

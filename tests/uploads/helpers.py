@@ -10,11 +10,7 @@ import zlib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-
-def image_bytes(fmt: str = "PNG", size=(64, 48), color=(200, 30, 60), **save) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, color).save(buf, fmt, **save)
-    return buf.getvalue()
+from tests.images import image_bytes as image_bytes  # the one image helper
 
 
 def noisy_jpeg(size=(160, 120)) -> bytes:

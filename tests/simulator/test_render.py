@@ -8,7 +8,8 @@ import time
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from studio.upstream import facts, render
+from studio.simulator import render
+from studio.upstream import facts
 
 SMALL = 256  # most checks do not need 2048 px
 

@@ -1,6 +1,8 @@
 """State of the built-in simulator of the Luma Agents API.
 
 Only the simulator uses these tables; the studio's own records live in studio.generations.
+The tables keep the names they had when the simulator was part of `studio.upstream`, so a
+database filled before the move keeps its simulated jobs (see migrations/0001_initial.py).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class SimulatedJob(models.Model):
     forced_outcome = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        db_table = "upstream_simulatedjob"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -64,6 +67,9 @@ class SimulatorTrigger(models.Model):
     key = models.CharField(max_length=64, unique=True)
     status = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "upstream_simulatortrigger"
 
     def __str__(self) -> str:
         return f"HTTP {self.status} fired ({self.key[:12]})"

@@ -38,7 +38,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.csrf import csrf_exempt
 
-from . import facts, render
+from studio.upstream import facts
+
+from . import render
 from .models import SimulatedJob, SimulatorTrigger
 
 # Statuses the POST answers once per (user_id, prompt): the retryable ones, so a client's
@@ -79,6 +81,7 @@ _TRIGGER = re.compile(r"\[simulate:([a-z0-9_]+)\]", re.IGNORECASE)
 # Room for every image a request may carry at the inline limit (base64 is 4/3 larger),
 # because Django's DATA_UPLOAD_MAX_MEMORY_SIZE (10 MB) would refuse lawful requests.
 _MAX_BODY_BYTES = (facts.MAX_REFS["image"] + 1) * facts.INLINE_MAX_BYTES * 4 // 3 + 1024 * 1024
+# The module's old path, kept: a new salt would void the output URLs already handed out.
 _SIGNING_SALT = "studio.upstream.simulator.files"
 
 
@@ -190,7 +193,7 @@ def download_output(request: HttpRequest, job_id: str, filename: str) -> HttpRes
     data = _output_bytes(job)
     response = HttpResponse(
         b"" if request.method == "HEAD" else data,
-        content_type=render.CONTENT_TYPES[job.output_format],
+        content_type=render.media_type(job.output_format),
     )
     response["Content-Length"] = str(len(data))
     return response
@@ -222,9 +225,33 @@ def _validate(body: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
     """The fields of a SimulatedJob, and the decoded inline source (for an edit).
 
     400 for a wrong type or value, 422 for a rejected combination or bad media data, 413
-    for media over the size limit (see upstream-facts.md). Unknown fields are ignored.
+    for media over the size limit (each inline image may be at most 50 MB decoded, as the
+    provider documents). Unknown fields are ignored. The checks run in the order of the
+    fields below, so the first problem found is the one reported.
     """
-    prompt = body.get("prompt")
+    fields: dict[str, Any] = {"prompt": _prompt(body.get("prompt"))}
+    for name, allowed, default in [
+        ("type", facts.TYPES, "image"),
+        ("aspect_ratio", facts.ASPECT_RATIOS, "1:1"),
+        ("style", facts.STYLES, "auto"),
+        ("model", facts.MODELS, "uni-1"),
+        ("output_format", facts.OUTPUT_FORMATS, "png"),
+    ]:
+        fields[name] = _choice(name, body.get(name), allowed, default)
+    fields["web_search"] = _web_search(body.get("web_search"))
+    fields["user_id"] = _user_id(body.get("user_id"))
+    fields["image_ref"] = _image_refs(body.get("image_ref"), fields["type"])
+
+    source = body.get("source")
+    source_bytes = None
+    if source is not None:
+        fields["source"], source_bytes = _image("source", source)
+    elif fields["type"] == "image_edit":
+        raise ApiError(422, "source: required when type is image_edit")
+    return fields, source_bytes
+
+
+def _prompt(prompt: Any) -> str:
     if prompt is None:
         raise ApiError(400, "prompt: field required")
     if not isinstance(prompt, str):
@@ -234,36 +261,33 @@ def _validate(body: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
             400,
             f"prompt: must be 1 to {facts.PROMPT_MAX_CHARS} characters (got {len(prompt)})",
         )
+    return prompt
 
-    fields: dict[str, Any] = {"prompt": prompt}
-    for name, allowed, default in [
-        ("type", facts.TYPES, "image"),
-        ("aspect_ratio", facts.ASPECT_RATIOS, "1:1"),
-        ("style", facts.STYLES, "auto"),
-        ("model", facts.MODELS, "uni-1"),
-        ("output_format", facts.OUTPUT_FORMATS, "png"),
-    ]:
-        value = body.get(name)
-        if value is None:
-            fields[name] = default
-        elif not isinstance(value, str) or value not in allowed:
-            raise ApiError(400, f"{name}: must be one of {', '.join(allowed)} (got {value!r})")
-        else:
-            fields[name] = value
 
-    web_search = body.get("web_search")
-    if web_search is not None and not isinstance(web_search, bool):
+def _choice(name: str, value: Any, allowed: list[str], default: str) -> str:
+    if value is None:
+        return default
+    if not isinstance(value, str) or value not in allowed:
+        raise ApiError(400, f"{name}: must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _web_search(value: Any) -> bool:
+    if value is not None and not isinstance(value, bool):
         raise ApiError(400, "web_search: must be a boolean")
-    fields["web_search"] = bool(web_search)
+    return bool(value)
 
-    user_id = body.get("user_id")
-    if user_id is not None and not isinstance(user_id, str):
+
+def _user_id(value: Any) -> str:
+    if value is not None and not isinstance(value, str):
         raise ApiError(400, "user_id: must be a string")
-    if user_id is not None and len(user_id) > 200:
+    if value is not None and len(value) > 200:
         raise ApiError(400, "user_id: must be at most 200 characters")
-    fields["user_id"] = user_id or ""
+    return value or ""
 
-    refs = body.get("image_ref")
+
+def _image_refs(refs: Any, type_: str) -> list[dict[str, Any]]:
+    """Descriptions of the reference images, within the array's limit and the type's."""
     if refs is None:
         refs = []
     if not isinstance(refs, list):
@@ -272,23 +296,15 @@ def _validate(body: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
         raise ApiError(
             400, f"image_ref: at most {facts.MAX_REFS['image']} images (got {len(refs)})"
         )
-    limit = facts.MAX_REFS[fields["type"]]
+    limit = facts.MAX_REFS[type_]
     if len(refs) > limit:
         # Within the array's own limit, but the edit's source takes one slot.
         raise ApiError(
             422,
-            f"image_ref: at most {limit} images with type {fields['type']} "
+            f"image_ref: at most {limit} images with type {type_} "
             f"(the source takes a slot; got {len(refs)})",
         )
-    fields["image_ref"] = [_image(f"image_ref[{i}]", item)[0] for i, item in enumerate(refs)]
-
-    source = body.get("source")
-    source_bytes = None
-    if source is not None:
-        fields["source"], source_bytes = _image("source", source)
-    elif fields["type"] == "image_edit":
-        raise ApiError(422, "source: required when type is image_edit")
-    return fields, source_bytes
+    return [_image(f"image_ref[{i}]", item)[0] for i, item in enumerate(refs)]
 
 
 def _image(where: str, item: Any) -> tuple[dict[str, Any], bytes | None]:
@@ -305,6 +321,12 @@ def _image(where: str, item: Any) -> tuple[dict[str, Any], bytes | None]:
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
             raise ApiError(422, f"{where}.url: must be an http(s) URL")
         return {"url": url}, None
+    decoded = _inline_data(where, data, media_type)
+    return {"media_type": media_type, "bytes": len(decoded)}, decoded
+
+
+def _inline_data(where: str, data: str | None, media_type: str | None) -> bytes:
+    """The decoded bytes of an inline image: a known media type and at most 50 MB."""
     if not data:
         raise ApiError(422, f"{where}: provide either url or data with media_type")
     if not media_type:
@@ -326,10 +348,9 @@ def _image(where: str, item: Any) -> tuple[dict[str, Any], bytes | None]:
             f"{facts.INLINE_MAX_BYTES // (1024 * 1024)} MB limit",
         )
     try:
-        decoded = base64.b64decode(compact, validate=True)
+        return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
         raise ApiError(422, f"{where}.data: invalid base64 data") from None
-    return {"media_type": media_type, "bytes": len(decoded)}, decoded
 
 
 # -- triggers ----------------------------------------------------------------------------
@@ -402,7 +423,7 @@ def _generation(request: HttpRequest, job: SimulatedJob, *, state: str) -> dict[
 
 
 def _output_name(job: SimulatedJob) -> str:
-    return f"0.{render.EXTENSIONS[job.output_format]}"
+    return f"0.{render.extension(job.output_format)}"
 
 
 def _output_url(request: HttpRequest, job: SimulatedJob) -> str:

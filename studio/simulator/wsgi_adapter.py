@@ -10,7 +10,10 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
+import requests
+from django.conf import settings
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from requests.adapters import BaseAdapter
 from requests.models import PreparedRequest, Response
@@ -106,3 +109,16 @@ class WSGIAdapter(BaseAdapter):
 
     def close(self) -> None:
         pass
+
+
+def mount_in_process(session: requests.Session, base_url: str) -> None:
+    """Route the client's calls to the simulator into this process (UPSTREAM_SESSION_SETUP).
+
+    Only while the simulator is on and the client talks to it: a client given another base
+    URL (a test's fake provider) keeps real HTTP.
+    """
+    if settings.SIMULATOR_ENABLED and base_url == settings.SIMULATOR_BASE_URL:
+        session.mount(
+            settings.SIMULATOR_BASE_URL.rsplit("/simulator", 1)[0],
+            WSGIAdapter(get_wsgi_application()),
+        )

@@ -12,11 +12,12 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image, ImageStat
 
-from studio.upstream import facts, render
+from studio.simulator import render
+from studio.simulator.models import SimulatedJob
+from studio.simulator.views import ALWAYS_HTTP_TRIGGERS, FAILURE_REASONS
+from studio.upstream import facts
 from studio.upstream.client import LumaClient
 from studio.upstream.errors import DownloadError, UpstreamError
-from studio.upstream.models import SimulatedJob
-from studio.upstream.simulator import ALWAYS_HTTP_TRIGGERS, FAILURE_REASONS
 
 pytestmark = pytest.mark.django_db
 

@@ -18,16 +18,23 @@ from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps
 
-from . import facts
-
-PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG"}
-CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg"}
-EXTENSIONS = {"png": "png", "jpeg": "jpg"}
+from studio.core.media import extension_for
+from studio.upstream import facts
 
 # Only so much of a 6,000-character prompt fits on an image; wrapping all of it is wasted work.
 _TEXT_CHARS = 400
 _MAX_TEXT_LINES = 7
 RGB = tuple[int, int, int]
+
+
+def media_type(output_format: str) -> str:
+    """The media type of an output in the API's `output_format` (`jpeg` -> `image/jpeg`)."""
+    return f"image/{output_format}"
+
+
+def extension(output_format: str) -> str:
+    """The extension of an output's file name (`jpeg` -> `jpg`)."""
+    return extension_for(media_type(output_format))
 
 
 def output_size(aspect_ratio: str, long_side: int = facts.OUTPUT_LONG_SIDE) -> tuple[int, int]:
