@@ -26,6 +26,12 @@ def make_due(gen):
     Generation.objects.filter(pk=gen.pk).update(next_attempt_at=timezone.now())
 
 
+def run_when_due(gen) -> int:
+    """Make the row due now and run one turn of the polling loop; how many rows it took."""
+    make_due(gen)
+    return pipeline.poll_due()
+
+
 def answer_completed(rsps) -> None:
     """The provider's next answer for the job: completed, with one image at OUT_URL."""
     rsps.get(

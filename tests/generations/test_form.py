@@ -49,6 +49,16 @@ def keep_uploads(form: GenerationForm) -> GenerationForm:
     return form
 
 
+# One value the API does not accept for each of its enumerated fields.
+UNKNOWN_ENUM_VALUES = [
+    ("type", "video"),
+    ("aspect_ratio", "4:5"),
+    ("style", "photoreal"),
+    ("model", "uni-2"),
+    ("output_format", "gif"),
+]
+
+
 def errors_text(form) -> str:
     return " ".join(m for errors in form.errors.values() for m in errors)
 
@@ -213,16 +223,7 @@ def test_line_breaks_count_once_as_the_user_sees_them(owner):
     assert form.cleaned_data["prompt"] == ("ab\n" * 1500).strip()
 
 
-@pytest.mark.parametrize(
-    "field,value",
-    [
-        ("type", "video"),
-        ("aspect_ratio", "4:5"),
-        ("style", "photoreal"),
-        ("model", "uni-2"),
-        ("output_format", "gif"),
-    ],
-)
+@pytest.mark.parametrize("field,value", UNKNOWN_ENUM_VALUES)
 def test_unknown_enum_values_are_rejected(owner, field, value):
     form = bound(owner, {field: value})
     assert not form.is_valid()
@@ -509,16 +510,7 @@ def test_oversized_upload_is_rejected_by_the_view(post, task_queue, settings):
     assert_rejected(response, task_queue, "“big.jpg”: 1.5 MB is over the 1 MB limit.")
 
 
-@pytest.mark.parametrize(
-    "field,value",
-    [
-        ("type", "video"),
-        ("aspect_ratio", "4:5"),
-        ("style", "photoreal"),
-        ("model", "uni-2"),
-        ("output_format", "gif"),
-    ],
-)
+@pytest.mark.parametrize("field,value", UNKNOWN_ENUM_VALUES)
 def test_unknown_enum_values_are_rejected_by_the_view(post, task_queue, field, value):
     assert_rejected(post({field: value}), task_queue, f"“{value}” is not")
 

@@ -11,11 +11,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from studio.generations import outputs, pipeline
+from studio.generations import outputs
 from studio.generations.models import State
 
 from .helpers import image_bytes, make_generation, upstream_generation
-from .pipeline_helpers import API, OUT_URL, answer_completed, make_due, submitted
+from .pipeline_helpers import API, OUT_URL, answer_completed, run_when_due, submitted
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,15 +25,13 @@ def test_processing_then_completed_stores_output_and_thumbnail(owner, task_queue
     with responses.RequestsMock() as rsps:
         gen = submitted(owner, task_queue, rsps)
         rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
         gen.refresh_from_db()
         assert gen.state == State.PROCESSING
         assert gen.next_attempt_at > timezone.now()
         answer_completed(rsps)
         rsps.get(OUT_URL, body=png, content_type="image/png")
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
         # The presigned URL is fetched without our API key.
         assert "Authorization" not in rsps.calls[-1].request.headers
     gen.refresh_from_db()
@@ -52,8 +50,7 @@ def test_output_url_404_fails_with_reason(owner, task_queue, real_api, client):
         gen = submitted(owner, task_queue, rsps)
         answer_completed(rsps)
         rsps.get(OUT_URL, status=404, body="<Error><Code>NoSuchKey</Code></Error>")
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
     gen.refresh_from_db()
     assert gen.state == State.FAILED
     assert gen.failure_code == "output_not_found"
@@ -73,8 +70,7 @@ def test_output_that_is_not_an_image_fails_and_leaves_no_files(
         gen = submitted(owner, task_queue, rsps)
         answer_completed(rsps)
         rsps.get(OUT_URL, body=b"<html>not an image</html>", content_type="image/png")
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
     gen.refresh_from_db()
     assert gen.failure_code == "output_not_found"
     outputs_dir = settings.MEDIA_ROOT / "outputs"
@@ -87,8 +83,7 @@ def test_download_over_the_byte_cap_is_refused(owner, task_queue, real_api, sett
         gen = submitted(owner, task_queue, rsps)
         answer_completed(rsps)
         rsps.get(OUT_URL, body=image_bytes("PNG", size=(600, 600), color=(1, 2, 3)) + b"x" * 5000)
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
     gen.refresh_from_db()
     assert gen.failure_code == "output_not_found"
     assert "limit" in gen.failure_reason
@@ -99,8 +94,7 @@ def test_gallery_never_links_to_an_upstream_url(owner, task_queue, real_api, cli
         gen = submitted(owner, task_queue, rsps)
         answer_completed(rsps)
         rsps.get(OUT_URL, body=image_bytes("PNG"), content_type="image/png")
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
     client.force_login(owner)
     page = client.get("/").content.decode()
     assert "cdn.test" not in page

@@ -18,7 +18,7 @@ from studio.upstream import facts
 from studio.upstream.client import reset_client
 
 from .helpers import image_bytes, make_generation, upstream_generation
-from .pipeline_helpers import API, make_due, submitted
+from .pipeline_helpers import API, make_due, run_when_due, submitted
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,8 +113,7 @@ def test_429_waits_for_retry_after_then_submits(owner, task_queue, real_api):
         # Not due yet: the loop leaves it alone.
         assert pipeline.poll_due() == 0
         rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
-        make_due(gen)
-        assert pipeline.poll_due() == 1
+        assert run_when_due(gen) == 1
         assert len(rsps.calls) == 2
     gen.refresh_from_db()
     assert gen.state == State.QUEUED
@@ -128,10 +127,8 @@ def test_502_then_success(owner, task_queue, real_api):
         rsps.post(f"{API}/generations", json={"detail": "Unavailable"}, status=503)
         rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
         pipeline.submit(gen.pk)
-        make_due(gen)
-        pipeline.poll_due()
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
+        run_when_due(gen)
         assert len(rsps.calls) == 3
     gen.refresh_from_db()
     assert gen.state == State.QUEUED
@@ -157,8 +154,7 @@ def test_persistent_5xx_gives_up_with_reason(owner, task_queue, real_api, settin
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/generations", json={"detail": "upstream down"}, status=502)
         pipeline.submit(gen.pk)
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
         assert len(rsps.calls) == 2
     gen.refresh_from_db()
     assert gen.state == State.FAILED
@@ -183,8 +179,7 @@ def test_4xx_fails_with_detail_and_is_not_retried(owner, task_queue, real_api, s
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/generations", json={"detail": f"nope {status}"}, status=status)
         pipeline.submit(gen.pk)
-        make_due(gen)
-        assert pipeline.poll_due() == 0
+        assert run_when_due(gen) == 0
         assert len(rsps.calls) == 1
     gen.refresh_from_db()
     assert gen.state == State.FAILED
@@ -207,8 +202,7 @@ def test_read_timeout_on_submit_is_not_resent(owner, task_queue, real_api):
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/generations", body=requests.ReadTimeout("slow"))
         pipeline.submit(gen.pk)
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
         tasks.watchdog()
         assert len(rsps.calls) == 1
     gen.refresh_from_db()
@@ -226,8 +220,7 @@ def test_each_failure_code_is_kept_exactly(owner, task_queue, real_api, code):
             f"{API}/generations/up-1",
             json=upstream_generation(state="failed", failure_code=code, failure_reason=reason),
         )
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
     gen.refresh_from_db()
     assert gen.state == State.FAILED
     assert gen.failure_code == code
@@ -245,8 +238,7 @@ def test_poll_429_honours_retry_after(owner, task_queue, real_api):
             status=429,
             headers={"Retry-After": "9"},
         )
-        make_due(gen)
-        pipeline.poll_due()
+        run_when_due(gen)
     gen.refresh_from_db()
     assert gen.state == State.QUEUED
     assert 8 <= (gen.next_attempt_at - timezone.now()).total_seconds() <= 9.5
@@ -258,8 +250,7 @@ def test_poll_backoff_rises_to_ten_seconds(owner, task_queue, real_api):
         rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
         gaps = []
         for _ in range(8):
-            make_due(gen)
-            pipeline.poll_due()
+            run_when_due(gen)
             gen.refresh_from_db()
             gaps.append(round((gen.next_attempt_at - timezone.now()).total_seconds()))
     assert gaps[0] <= 3
