@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -20,6 +23,13 @@ class State(models.TextChoices):
 
 IN_FLIGHT = [State.PENDING, State.QUEUED, State.PROCESSING]
 FINAL = [State.COMPLETED, State.FAILED]
+
+log = logging.getLogger("studio.generations")
+
+
+def now_iso() -> str:
+    """A timestamp as the history and request log keep it."""
+    return timezone.now().isoformat(timespec="seconds")
 
 
 def _choices(values: list[str]) -> list[tuple[str, str]]:
@@ -97,6 +107,29 @@ class Generation(models.Model):
     def retryable(self) -> bool:
         return self.state == State.FAILED and bool(self.failure) and self.failure.retryable
 
+    # --- state changes (in memory; the caller saves the columns it owns) ---------------
+
+    def set_state(self, state: str) -> None:
+        """Move to `state`, noting the step in the history (a repeat is not a step)."""
+        if self.state != state:
+            self.state = state
+            self.history = self.history + [{"state": state, "at": now_iso()}]
+
+    def fail(self, code: str, reason: str) -> None:
+        """End in failure, keeping the code and reason exactly as given."""
+        self.set_state(State.FAILED)
+        self.failure_code = code
+        self.failure_reason = reason
+        self.completed_at = timezone.now()
+        self.next_attempt_at = None
+        log.info("generation %s failed: %s: %s", self.pk, code, reason)
+
+    def note_request(self, method: str, request_id: str, status: int | None) -> None:
+        """Log one upstream request (its id is what the provider's support asks for)."""
+        entry = {"method": method, "request_id": request_id, "status": status, "at": now_iso()}
+        # Bounded: a job polled for an hour must not grow the row without limit.
+        self.request_ids = (self.request_ids + [entry])[-50:]
+
     def history_steps(self) -> list[dict]:
         """The state history with parsed times and seconds since the first step."""
         steps = []
@@ -167,9 +200,30 @@ class Output(models.Model):
 class PollLease(models.Model):
     """One row per loop name; whoever holds an unexpired lease runs the polling loop."""
 
+    POLLER = "poller"
+
     name = models.CharField(max_length=40, unique=True)
     holder = models.CharField(max_length=64, blank=True)
     expires_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at}"
+
+    @classmethod
+    def acquire(cls, token: str, *, name: str = POLLER) -> bool:
+        """Take (or renew) the lease for `token`; False while someone else holds it.
+
+        One conditional UPDATE, so two workers racing for a lapsed lease cannot both win.
+        """
+        now = timezone.now()
+        cls.objects.get_or_create(name=name)
+        return bool(
+            cls.objects.filter(name=name)
+            .filter(Q(expires_at__lt=now) | Q(holder=token) | Q(holder=""))
+            .update(holder=token, expires_at=now + timedelta(seconds=settings.POLL_LEASE_SECONDS))
+        )
+
+    @classmethod
+    def release(cls, token: str, *, name: str = POLLER) -> None:
+        """Give the lease up, if `token` still holds it."""
+        cls.objects.filter(name=name, holder=token).update(holder="", expires_at=timezone.now())

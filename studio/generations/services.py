@@ -1,33 +1,30 @@
-"""Multi-step rules for generations: creating them, moving them along, keeping outputs."""
+"""Multi-step rules for generations: creating, retrying and deleting them, and keeping the
+uploads of a form that came back with errors. (Moving a row along is pipeline.py's job,
+keeping its images outputs.py's.)"""
 
 from __future__ import annotations
 
 import base64
 import logging
 from collections.abc import Iterable
-from io import BytesIO
 from typing import Any
 
-from django.conf import settings
-from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
-from PIL import Image, ImageOps
+from django.utils.text import slugify
 
 from studio.accounts.models import upstream_user_id_for
+from studio.core.media import extension_for
+from studio.uploads import staging
 from studio.upstream import facts
 
 from . import queue
-from .models import IN_FLIGHT, Generation, Output, Reference, State
+from .forms import GenerationForm
+from .models import Generation, Reference, State, now_iso
 
 log = logging.getLogger("studio.generations")
 
 PARAM_FIELDS = ["prompt", "type", "aspect_ratio", "style", "model", "output_format", "web_search"]
-
-
-def now_iso() -> str:
-    return timezone.now().isoformat(timespec="seconds")
 
 
 def create_generation(
@@ -71,12 +68,9 @@ def create_generation(
             )
             positions[role] += 1
             if item.get("content") is not None:
-                ext = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(
-                    ref.media_type, "bin"
-                )
                 ref.bytes = len(item["content"])
                 ref.file.save(
-                    f"{gen.pk}-{role}-{ref.position}.{ext}",
+                    f"{gen.pk}-{role}-{ref.position}.{extension_for(ref.media_type)}",
                     ContentFile(item["content"]),
                     save=False,
                 )
@@ -108,95 +102,6 @@ def _image_item(ref: Reference) -> dict[str, str]:
     with ref.file.open("rb") as fh:
         data = fh.read()
     return {"data": base64.b64encode(data).decode("ascii"), "media_type": ref.media_type}
-
-
-# --- state changes --------------------------------------------------------------------
-
-
-def note_request(gen: Generation, method: str, request_id: str, status: int | None) -> None:
-    gen.request_ids = (
-        gen.request_ids
-        + [{"method": method, "request_id": request_id, "status": status, "at": now_iso()}]
-    )[-50:]
-
-
-def set_state(gen: Generation, state: str) -> None:
-    if gen.state != state:
-        gen.state = state
-        gen.history = gen.history + [{"state": state, "at": now_iso()}]
-
-
-def fail(gen: Generation, code: str, reason: str) -> None:
-    """End a row in failure, keeping the code and reason exactly as given."""
-    set_state(gen, State.FAILED)
-    gen.failure_code = code
-    gen.failure_reason = reason
-    gen.completed_at = timezone.now()
-    gen.next_attempt_at = None
-    log.info("generation %s failed: %s: %s", gen.pk, code, reason)
-
-
-# --- outputs -------------------------------------------------------------------------
-
-OUTPUT_MEDIA_TYPES = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg")}
-
-
-class OutputInvalid(Exception):
-    pass
-
-
-def store_output(gen: Generation, position: int, fh) -> Output:
-    """Verify a downloaded image with Pillow, keep it and a WebP thumbnail.
-
-    `fh` is the spooled download: it is read by Pillow and copied to storage as a file,
-    never held whole in memory as bytes.
-    """
-    try:
-        fh.seek(0)
-        with Image.open(fh) as probe:
-            probe.verify()
-        fh.seek(0)
-        with Image.open(fh) as img:
-            fmt = img.format
-            img.load()
-            width, height = img.size
-            thumb = ImageOps.exif_transpose(img)
-            thumb.thumbnail((settings.THUMBNAIL_SIZE, settings.THUMBNAIL_SIZE))
-            if thumb.mode not in ("RGB", "RGBA"):
-                thumb = thumb.convert("RGBA" if "A" in thumb.getbands() else "RGB")
-            thumb_buf = BytesIO()
-            thumb.save(thumb_buf, "WEBP", quality=82, method=4)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise OutputInvalid(f"the output is not a valid image ({exc})") from exc
-    if fmt not in OUTPUT_MEDIA_TYPES:
-        raise OutputInvalid(f"the output is a {fmt} image, expected PNG or JPEG")
-    media_type, ext = OUTPUT_MEDIA_TYPES[fmt]
-    size = fh.seek(0, 2)
-    fh.seek(0)
-    out = Output(
-        generation=gen,
-        position=position,
-        media_type=media_type,
-        width=width,
-        height=height,
-        bytes=size,
-    )
-    out.file.save(f"{gen.pk}-{position}.{ext}", File(fh), save=False)
-    out.thumbnail.save(f"{gen.pk}-{position}.webp", ContentFile(thumb_buf.getvalue()), save=False)
-    return out
-
-
-def delete_files(names: Iterable[str]) -> None:
-    for name in names:
-        if name:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                log.warning("could not delete %s", name)
-
-
-def in_flight_count() -> int:
-    return Generation.objects.filter(state__in=IN_FLIGHT).count()
 
 
 # --- actions ---------------------------------------------------------------------------
@@ -235,7 +140,16 @@ def delete_generation(gen: Generation) -> None:
 
 def download_stem(gen: Generation) -> str:
     """A readable file name: the first words of the prompt and the id."""
-    from django.utils.text import slugify
-
     words = slugify(gen.prompt)[:40].strip("-") or "image"
     return f"studio-{gen.pk}-{words}"
+
+
+def keep_valid_uploads(*, form: GenerationForm, user) -> None:
+    """After `form` failed validation: stage every upload in it that passed, so the form
+    comes back showing them as kept and the user need not choose those files again."""
+    try:
+        for image in form.uploads_to_keep():
+            form.keep(image, staging.stage(user, image))
+    except OSError:
+        # The form still comes back with its errors; only the upload has to be redone.
+        log.exception("could not keep an upload for user %s", user.pk)

@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from .models import Output, Reference
-from .services import delete_files
+from .outputs import delete_files
 
 
 @receiver(post_delete, sender=Output)

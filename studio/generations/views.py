@@ -13,10 +13,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap, retarget
 
 from studio.core.media import extension_for
-from studio.uploads.staging import stage_from_generation, stage_output_as_source
 from studio.upstream import facts
 
-from . import access, gallery, services
+from . import access, gallery, prefill, services
 from .forms import GenerationForm
 from .models import FINAL, Generation, Output, Reference
 
@@ -62,15 +61,14 @@ def _studio_initial(request: HttpRequest) -> dict:
     if last := request.session.pop(LAST_SETTINGS, None):
         return last
     if remix_id := request.GET.get("remix"):
-        gen = access.get_generation_for(request.user, remix_id)
-        return stage_from_generation(request.user, gen)
+        return prefill.remix(request.user, access.get_generation_for(request.user, remix_id))
     if edit_id := request.GET.get("edit"):
         gen = access.get_generation_for(request.user, edit_id)
         position = request.GET.get("output", "0") or "0"
         out = gen.outputs.filter(position=position).first() if position.isdigit() else None
         if out is None:
             raise Http404("That generation has no image to edit")
-        return stage_output_as_source(request.user, out)
+        return prefill.edit_output(request.user, out)
     return {}
 
 
@@ -143,6 +141,7 @@ def create(request: HttpRequest) -> HttpResponse:
         )
     form = GenerationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
+        services.keep_valid_uploads(form=form, user=request.user)
         if request.htmx:
             response = render(request, "generations/_form.html", {"form": form})
             return reswap(retarget(response, "#composer-form"), "outerHTML")

@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from studio.generations import queue, services
+from studio.generations import outputs, queue, services
 from studio.generations.models import FINAL, Generation, State
 from tests.generations.helpers import DEFAULTS, image_bytes
 from tests.worker import (
@@ -76,8 +76,8 @@ def finished_generation(user, *, inputs=(), **params) -> Generation:
     with mock.patch.object(queue, "enqueue"):
         gen = services.create_generation(user=user, data=data, inputs=inputs)
     fmt = "JPEG" if data["output_format"] == "jpeg" else "PNG"
-    services.store_output(gen, 0, io.BytesIO(image_bytes(fmt, size=(96, 64)))).save()
-    services.set_state(gen, State.COMPLETED)
+    outputs.store_output(gen, 0, io.BytesIO(image_bytes(fmt, size=(96, 64)))).save()
+    gen.set_state(State.COMPLETED)
     gen.completed_at = timezone.now()
     gen.save()
     return gen

@@ -12,7 +12,6 @@ from PIL import Image
 
 from studio.generations import services
 from studio.generations.models import FINAL, Generation, PollLease, State
-from studio.generations.tasks import LEASE_NAME
 from tests.generations.helpers import DEFAULTS
 from tests.worker import Worker
 
@@ -111,7 +110,7 @@ def test_several_at_once_all_complete_and_the_poll_loop_goes_idle(worker, owner,
 
     # With nothing in flight the loop lets go of its lease instead of spinning.
     worker.wait_for(
-        lambda: PollLease.objects.filter(name=LEASE_NAME, holder="").exists(),
+        lambda: PollLease.objects.filter(name=PollLease.POLLER, holder="").exists(),
         timeout=15,
         what="the poll loop to release its lease",
     )

@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from django.utils.datastructures import MultiValueDict
 from django.utils.html import escape
 
+from studio.generations import services
 from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation, Reference
 from studio.teams.models import Membership, Team
@@ -39,6 +40,23 @@ def bound(user, data=None, files=None, **extra) -> GenerationForm:
         {k: (v if isinstance(v, list) else [v]) for k, v in (files or {}).items()}
     )
     return GenerationForm(post, uploads, user=user, **extra)
+
+
+def keep_uploads(form: GenerationForm) -> GenerationForm:
+    """What the view does with a form that failed: keep the uploads that passed."""
+    assert not form.is_valid()
+    services.keep_valid_uploads(form=form, user=form.user)
+    return form
+
+
+# One value the API does not accept for each of its enumerated fields.
+UNKNOWN_ENUM_VALUES = [
+    ("type", "video"),
+    ("aspect_ratio", "4:5"),
+    ("style", "photoreal"),
+    ("model", "uni-2"),
+    ("output_format", "gif"),
+]
 
 
 def errors_text(form) -> str:
@@ -140,8 +158,7 @@ def test_valid_generate_has_the_documented_cleaned_data(owner, team):
 
 
 def test_inputs_put_the_source_first_then_kept_new_and_url_references(owner):
-    first = bound(owner, {"prompt": ""}, {"image_ref": [png_upload("kept.png")]})
-    assert not first.is_valid()
+    first = keep_uploads(bound(owner, {"prompt": ""}, {"image_ref": [png_upload("kept.png")]}))
     (kept,) = first.kept_ref_items
     form = bound(
         owner,
@@ -206,16 +223,7 @@ def test_line_breaks_count_once_as_the_user_sees_them(owner):
     assert form.cleaned_data["prompt"] == ("ab\n" * 1500).strip()
 
 
-@pytest.mark.parametrize(
-    "field,value",
-    [
-        ("type", "video"),
-        ("aspect_ratio", "4:5"),
-        ("style", "photoreal"),
-        ("model", "uni-2"),
-        ("output_format", "gif"),
-    ],
-)
+@pytest.mark.parametrize("field,value", UNKNOWN_ENUM_VALUES)
 def test_unknown_enum_values_are_rejected(owner, field, value):
     form = bound(owner, {field: value})
     assert not form.is_valid()
@@ -274,8 +282,9 @@ def test_reference_count_is_limited_per_type(owner, type_, limit):
 
 
 def test_kept_references_count_towards_the_limit(owner):
-    first = bound(owner, {"prompt": ""}, {"image_ref": [png_upload(f"{i}.png") for i in range(5)]})
-    assert not first.is_valid()
+    first = keep_uploads(
+        bound(owner, {"prompt": ""}, {"image_ref": [png_upload(f"{i}.png") for i in range(5)]})
+    )
     tokens = [k.token for k in first.kept_ref_items]
     assert len(tokens) == 5
     urls = [f"https://r.example/{i}.png" for i in range(5)]
@@ -285,8 +294,9 @@ def test_kept_references_count_towards_the_limit(owner):
 
 
 def test_without_javascript_a_kept_image_is_removed_by_ticking_its_box(owner):
-    first = bound(owner, {"prompt": ""}, {"image_ref": [png_upload(f"{i}.png") for i in range(3)]})
-    assert not first.is_valid()
+    first = keep_uploads(
+        bound(owner, {"prompt": ""}, {"image_ref": [png_upload(f"{i}.png") for i in range(3)]})
+    )
     tokens = [k.token for k in first.kept_ref_items]
     page = render_to_string("generations/_form.html", {"form": first})
     assert f'name="drop_kept" value="{tokens[1]}"' in page
@@ -338,12 +348,14 @@ def test_each_bad_file_is_named_with_its_reason(owner, settings):
         "“broken.png”: the image data is truncated or corrupt.",
         "“big.jpg”: 12.7 KB is over the 12 KB limit.",
     ]
+    keep_uploads(form)
     assert [k.name for k in form.kept_ref_items] == ["fine.png"]
 
 
 def test_a_token_of_another_user_is_rejected(owner, outsider):
-    theirs = bound(outsider, {"prompt": ""}, {"image_ref": [png_upload("private.png")]})
-    assert not theirs.is_valid()
+    theirs = keep_uploads(
+        bound(outsider, {"prompt": ""}, {"image_ref": [png_upload("private.png")]})
+    )
     (token,) = [k.token for k in theirs.kept_ref_items]
 
     mine = bound(owner, {"kept_ref": token})
@@ -360,8 +372,9 @@ def test_a_token_of_another_user_is_rejected(owner, outsider):
 
 
 def test_a_new_source_replaces_a_kept_one(owner):
-    first = bound(owner, {"type": "image_edit", "prompt": ""}, {"source": png_upload("old.png")})
-    assert not first.is_valid()
+    first = keep_uploads(
+        bound(owner, {"type": "image_edit", "prompt": ""}, {"source": png_upload("old.png")})
+    )
     kept = first.kept_source_item
     assert kept is not None and kept.name == "old.png"
     form = bound(
@@ -412,6 +425,58 @@ def test_fragment_renders_alone_for_htmx(owner):
     assert "data-error-summary" in html
 
 
+# --- validation never writes; keeping what passed is a separate step -------------------
+
+
+def test_an_invalid_form_writes_no_staged_upload_and_no_file(owner, settings):
+    form = bound(
+        owner,
+        {"type": "image_edit", "prompt": ""},
+        {"source": png_upload("src.png"), "image_ref": [png_upload("ref.png")]},
+    )
+    assert not form.is_valid()
+    html = render_to_string("generations/_form.html", {"form": form})
+    assert StagedUpload.objects.count() == 0
+    assert not (settings.MEDIA_ROOT / "staged").exists()
+    # Nothing is shown as kept before the caller keeps it.
+    assert form.kept_source_item is None and form.kept_ref_items == []
+    assert 'name="kept_ref"' not in html and 'name="kept_source"' not in html
+
+
+def test_keeping_valid_uploads_stages_each_and_shows_them_as_kept(owner, settings):
+    form = bound(
+        owner,
+        {"type": "image_edit", "prompt": ""},
+        {
+            "source": png_upload("src.png"),
+            "image_ref": [png_upload("ref.png"), upload("bad.png", b"not pixels")],
+        },
+    )
+    assert not form.is_valid()
+    assert [i.name for i in form.uploads_to_keep()] == ["src.png", "ref.png"]
+    services.keep_valid_uploads(form=form, user=owner)
+    staged = {s.original_name: s for s in StagedUpload.objects.filter(user=owner)}
+    assert sorted(staged) == ["ref.png", "src.png"]
+    assert form.kept_source_item.token == staged["src.png"].token
+    assert [k.token for k in form.kept_ref_items] == [staged["ref.png"].token]
+    assert form.uploads_to_keep() == []
+    assert form.reference_count() == 1
+    html = render_to_string("generations/_form.html", {"form": form})
+    assert f'name="kept_source" value="{staged["src.png"].token}"' in html
+    assert f'name="kept_ref" value="{staged["ref.png"].token}"' in html
+
+
+def test_an_upload_that_cannot_be_kept_leaves_the_form_with_its_errors(owner, monkeypatch):
+    def full_disk(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(services.staging, "stage", full_disk)
+    form = bound(owner, {"prompt": ""}, {"image_ref": [png_upload("ref.png")]})
+    keep_uploads(form)
+    assert StagedUpload.objects.count() == 0 and form.kept_ref_items == []
+    assert "Describe the image: the prompt is empty." in errors_text(form)
+
+
 # --- the same rules through POST /generations/ ----------------------------------------
 
 
@@ -445,16 +510,7 @@ def test_oversized_upload_is_rejected_by_the_view(post, task_queue, settings):
     assert_rejected(response, task_queue, "“big.jpg”: 1.5 MB is over the 1 MB limit.")
 
 
-@pytest.mark.parametrize(
-    "field,value",
-    [
-        ("type", "video"),
-        ("aspect_ratio", "4:5"),
-        ("style", "photoreal"),
-        ("model", "uni-2"),
-        ("output_format", "gif"),
-    ],
-)
+@pytest.mark.parametrize("field,value", UNKNOWN_ENUM_VALUES)
 def test_unknown_enum_values_are_rejected_by_the_view(post, task_queue, field, value):
     assert_rejected(post({field: value}), task_queue, f"“{value}” is not")
 
@@ -566,8 +622,9 @@ def test_htmx_error_answers_with_the_form_fragment(post, task_queue):
 
 
 def test_another_users_token_is_rejected_by_the_view(outsider, post, task_queue):
-    theirs = bound(outsider, {"prompt": ""}, {"image_ref": [png_upload("private.png")]})
-    assert not theirs.is_valid()
+    theirs = keep_uploads(
+        bound(outsider, {"prompt": ""}, {"image_ref": [png_upload("private.png")]})
+    )
     token = theirs.kept_ref_items[0].token
     page = assert_rejected(post({"kept_ref": token}), task_queue, "no longer available")
     assert token not in page

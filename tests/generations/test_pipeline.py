@@ -1,42 +1,26 @@
-"""The job pipeline with the provider mocked at the client's boundary (responses)."""
+"""The pipeline's decisions (submit, poll, retry, fail) with the provider mocked at the
+client's boundary (responses)."""
 
 from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
 
 import pytest
 import requests
 import responses
 from django.utils import timezone
-from PIL import Image
 
 from studio.accounts.models import upstream_user_id_for
-from studio.generations import services, tasks
-from studio.generations.models import Generation, PollLease, Reference, State
+from studio.generations import pipeline, services, tasks
+from studio.generations.models import Generation, Reference, State
 from studio.upstream import facts
 from studio.upstream.client import reset_client
 
 from .helpers import image_bytes, make_generation, upstream_generation
+from .pipeline_helpers import API, make_due, run_when_due, submitted
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-API = "https://agents.test/v1"
-OUT_URL = "https://cdn.test/out/0.png?X-Amz-Signature=abc"
-
-
-def submitted(owner, task_queue, rsps, **kw):
-    rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
-    gen = make_generation(owner, **kw)
-    task_queue.calls.clear()
-    tasks.submit(gen.pk)
-    gen.refresh_from_db()
-    return gen
-
-
-def make_due(gen):
-    Generation.objects.filter(pk=gen.pk).update(next_attempt_at=timezone.now())
 
 
 def test_saving_enqueues_submit_on_commit(owner, task_queue):
@@ -65,7 +49,7 @@ def test_request_body_maps_every_field(owner, task_queue, real_api):
     )
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
-        tasks.submit(gen.pk)
+        pipeline.submit(gen.pk)
         sent = json.loads(rsps.calls[0].request.body)
         headers = rsps.calls[0].request.headers
     assert sent == {
@@ -101,21 +85,12 @@ def test_successful_submit_stores_upstream_id_and_request_id(owner, task_queue, 
     assert "poll_loop" in task_queue.names()
 
 
-def test_task_run_twice_posts_once(owner, task_queue, real_api):
-    gen = make_generation(owner)
-    with responses.RequestsMock() as rsps:
-        rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
-        tasks.submit(gen.pk)
-        assert tasks.submit(gen.pk) == "not claimable"
-        assert len(rsps.calls) == 1
-
-
 def test_claimed_row_is_never_posted_by_a_second_worker(owner, task_queue, real_api):
     gen = make_generation(owner)
     Generation.objects.filter(pk=gen.pk).update(submit_claimed_at=timezone.now())
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
-        assert tasks.submit(gen.pk) == "not claimable"
+        assert pipeline.submit(gen.pk) == "not claimable"
         assert len(rsps.calls) == 0
 
 
@@ -129,17 +104,16 @@ def test_429_waits_for_retry_after_then_submits(owner, task_queue, real_api):
             headers={"Retry-After": "7"},
         )
         before = timezone.now()
-        tasks.submit(gen.pk)
+        pipeline.submit(gen.pk)
         gen.refresh_from_db()
         assert gen.state == State.PENDING
         assert gen.submit_claimed_at is None
         wait = (gen.next_attempt_at - before).total_seconds()
         assert 6.5 <= wait <= 8
         # Not due yet: the loop leaves it alone.
-        assert tasks.poll_due() == 0
+        assert pipeline.poll_due() == 0
         rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
-        make_due(gen)
-        assert tasks.poll_due() == 1
+        assert run_when_due(gen) == 1
         assert len(rsps.calls) == 2
     gen.refresh_from_db()
     assert gen.state == State.QUEUED
@@ -152,11 +126,9 @@ def test_502_then_success(owner, task_queue, real_api):
         rsps.post(f"{API}/generations", json={"detail": "Bad gateway"}, status=502)
         rsps.post(f"{API}/generations", json={"detail": "Unavailable"}, status=503)
         rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
-        tasks.submit(gen.pk)
-        make_due(gen)
-        tasks.poll_due()
-        make_due(gen)
-        tasks.poll_due()
+        pipeline.submit(gen.pk)
+        run_when_due(gen)
+        run_when_due(gen)
         assert len(rsps.calls) == 3
     gen.refresh_from_db()
     assert gen.state == State.QUEUED
@@ -168,7 +140,7 @@ def test_connection_refused_is_retried(owner, task_queue, real_api, settings):
     settings.LUMA_BASE_URL = "http://127.0.0.1:9/v1"
     reset_client()
     gen = make_generation(owner)
-    tasks.submit(gen.pk)
+    pipeline.submit(gen.pk)
     gen.refresh_from_db()
     assert gen.state == State.PENDING
     assert gen.submit_claimed_at is None
@@ -181,9 +153,8 @@ def test_persistent_5xx_gives_up_with_reason(owner, task_queue, real_api, settin
     gen = make_generation(owner)
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/generations", json={"detail": "upstream down"}, status=502)
-        tasks.submit(gen.pk)
-        make_due(gen)
-        tasks.poll_due()
+        pipeline.submit(gen.pk)
+        run_when_due(gen)
         assert len(rsps.calls) == 2
     gen.refresh_from_db()
     assert gen.state == State.FAILED
@@ -207,9 +178,8 @@ def test_4xx_fails_with_detail_and_is_not_retried(owner, task_queue, real_api, s
     gen = make_generation(owner)
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/generations", json={"detail": f"nope {status}"}, status=status)
-        tasks.submit(gen.pk)
-        make_due(gen)
-        assert tasks.poll_due() == 0
+        pipeline.submit(gen.pk)
+        assert run_when_due(gen) == 0
         assert len(rsps.calls) == 1
     gen.refresh_from_db()
     assert gen.state == State.FAILED
@@ -222,7 +192,7 @@ def test_validation_error_list_detail_is_readable(owner, task_queue, real_api):
     detail = [{"loc": ["body", "aspect_ratio"], "msg": "Input should be '3:1'", "type": "enum"}]
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/generations", json={"detail": detail}, status=400)
-        tasks.submit(gen.pk)
+        pipeline.submit(gen.pk)
     gen.refresh_from_db()
     assert gen.failure_reason == "aspect_ratio: Input should be '3:1'"
 
@@ -231,9 +201,8 @@ def test_read_timeout_on_submit_is_not_resent(owner, task_queue, real_api):
     gen = make_generation(owner)
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/generations", body=requests.ReadTimeout("slow"))
-        tasks.submit(gen.pk)
-        make_due(gen)
-        tasks.poll_due()
+        pipeline.submit(gen.pk)
+        run_when_due(gen)
         tasks.watchdog()
         assert len(rsps.calls) == 1
     gen.refresh_from_db()
@@ -251,100 +220,13 @@ def test_each_failure_code_is_kept_exactly(owner, task_queue, real_api, code):
             f"{API}/generations/up-1",
             json=upstream_generation(state="failed", failure_code=code, failure_reason=reason),
         )
-        make_due(gen)
-        tasks.poll_due()
+        run_when_due(gen)
     gen.refresh_from_db()
     assert gen.state == State.FAILED
     assert gen.failure_code == code
     assert gen.failure_reason == reason
     assert gen.completed_at is not None
     assert [h["state"] for h in gen.history] == ["pending", "queued", "failed"]
-
-
-def test_processing_then_completed_stores_output_and_thumbnail(owner, task_queue, real_api):
-    png = image_bytes("PNG", size=(2048, 1152))
-    with responses.RequestsMock() as rsps:
-        gen = submitted(owner, task_queue, rsps)
-        rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
-        make_due(gen)
-        tasks.poll_due()
-        gen.refresh_from_db()
-        assert gen.state == State.PROCESSING
-        assert gen.next_attempt_at > timezone.now()
-        rsps.get(
-            f"{API}/generations/up-1",
-            json=upstream_generation(state="completed", output=[{"type": "image", "url": OUT_URL}]),
-        )
-        rsps.get(OUT_URL, body=png, content_type="image/png")
-        make_due(gen)
-        tasks.poll_due()
-        # The presigned URL is fetched without our API key.
-        assert "Authorization" not in rsps.calls[-1].request.headers
-    gen.refresh_from_db()
-    assert gen.state == State.COMPLETED
-    out = gen.outputs.get()
-    assert (out.width, out.height, out.media_type, out.bytes) == (2048, 1152, "image/png", len(png))
-    with out.file.open("rb") as fh:
-        assert fh.read() == png
-    with out.thumbnail.open("rb") as fh, Image.open(fh) as thumb:
-        assert thumb.format == "WEBP"
-        assert max(thumb.size) == 512
-
-
-def test_output_url_404_fails_with_reason(owner, task_queue, real_api, client):
-    with responses.RequestsMock() as rsps:
-        gen = submitted(owner, task_queue, rsps)
-        rsps.get(
-            f"{API}/generations/up-1",
-            json=upstream_generation(state="completed", output=[{"type": "image", "url": OUT_URL}]),
-        )
-        rsps.get(OUT_URL, status=404, body="<Error><Code>NoSuchKey</Code></Error>")
-        make_due(gen)
-        tasks.poll_due()
-    gen.refresh_from_db()
-    assert gen.state == State.FAILED
-    assert gen.failure_code == "output_not_found"
-    assert "404" in gen.failure_reason
-    assert gen.outputs.count() == 0
-    client.force_login(owner)
-    page = client.get("/").content.decode()
-    assert f'data-generation-id="{gen.pk}" data-state="failed"' in page
-    assert 'data-failure-code="output_not_found"' in page
-    assert "<img" not in page
-
-
-def test_output_that_is_not_an_image_fails_and_leaves_no_files(
-    owner, task_queue, real_api, settings
-):
-    with responses.RequestsMock() as rsps:
-        gen = submitted(owner, task_queue, rsps)
-        rsps.get(
-            f"{API}/generations/up-1",
-            json=upstream_generation(state="completed", output=[{"type": "image", "url": OUT_URL}]),
-        )
-        rsps.get(OUT_URL, body=b"<html>not an image</html>", content_type="image/png")
-        make_due(gen)
-        tasks.poll_due()
-    gen.refresh_from_db()
-    assert gen.failure_code == "output_not_found"
-    outputs_dir = settings.MEDIA_ROOT / "outputs"
-    assert not outputs_dir.exists() or not any(outputs_dir.rglob("*.*"))
-
-
-def test_download_over_the_byte_cap_is_refused(owner, task_queue, real_api, settings):
-    settings.UPSTREAM_DOWNLOAD_MAX_BYTES = 1000
-    with responses.RequestsMock() as rsps:
-        gen = submitted(owner, task_queue, rsps)
-        rsps.get(
-            f"{API}/generations/up-1",
-            json=upstream_generation(state="completed", output=[{"type": "image", "url": OUT_URL}]),
-        )
-        rsps.get(OUT_URL, body=image_bytes("PNG", size=(600, 600), color=(1, 2, 3)) + b"x" * 5000)
-        make_due(gen)
-        tasks.poll_due()
-    gen.refresh_from_db()
-    assert gen.failure_code == "output_not_found"
-    assert "limit" in gen.failure_reason
 
 
 def test_poll_429_honours_retry_after(owner, task_queue, real_api):
@@ -356,8 +238,7 @@ def test_poll_429_honours_retry_after(owner, task_queue, real_api):
             status=429,
             headers={"Retry-After": "9"},
         )
-        make_due(gen)
-        tasks.poll_due()
+        run_when_due(gen)
     gen.refresh_from_db()
     assert gen.state == State.QUEUED
     assert 8 <= (gen.next_attempt_at - timezone.now()).total_seconds() <= 9.5
@@ -369,95 +250,12 @@ def test_poll_backoff_rises_to_ten_seconds(owner, task_queue, real_api):
         rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
         gaps = []
         for _ in range(8):
-            make_due(gen)
-            tasks.poll_due()
+            run_when_due(gen)
             gen.refresh_from_db()
             gaps.append(round((gen.next_attempt_at - timezone.now()).total_seconds()))
     assert gaps[0] <= 3
     assert gaps == sorted(gaps)
     assert gaps[-1] == 10
-
-
-def test_gallery_never_links_to_an_upstream_url(owner, task_queue, real_api, client):
-    with responses.RequestsMock() as rsps:
-        gen = submitted(owner, task_queue, rsps)
-        rsps.get(
-            f"{API}/generations/up-1",
-            json=upstream_generation(state="completed", output=[{"type": "image", "url": OUT_URL}]),
-        )
-        rsps.get(OUT_URL, body=image_bytes("PNG"), content_type="image/png")
-        make_due(gen)
-        tasks.poll_due()
-    client.force_login(owner)
-    page = client.get("/").content.decode()
-    assert "cdn.test" not in page
-    assert f'src="/generations/{gen.pk}/outputs/0/thumb/"' in page
-    thumb = client.get(f"/generations/{gen.pk}/outputs/0/thumb/")
-    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/webp"
-
-
-def test_poll_loop_lease_allows_one_loop(owner, task_queue, real_api):
-    assert tasks.acquire_lease("a")
-    assert not tasks.acquire_lease("b")
-    assert tasks.poll_loop("b") == "lease held by another loop"
-    tasks.release_lease("a")
-    assert tasks.acquire_lease("b")
-
-
-def test_poll_loop_goes_idle_when_nothing_is_in_flight(owner, task_queue):
-    assert tasks.ensure_poller()
-    token = task_queue.calls[-1][1][0]
-    task_queue.calls.clear()
-    assert tasks.poll_loop(token) == "idle"
-    assert task_queue.calls == []
-    assert PollLease.objects.get().holder == ""
-
-
-def test_lost_poll_task_is_redriven_by_watchdog(owner, task_queue, real_api):
-    with responses.RequestsMock() as rsps:
-        gen = submitted(owner, task_queue, rsps)
-        # The loop's task vanished (Redis broker crash): its lease lapses.
-        task_queue.calls.clear()
-        PollLease.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-        assert "poller restarted" in tasks.watchdog()
-        assert task_queue.names() == ["poll_loop"]
-        rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
-        make_due(gen)
-        task_queue.run_all(max_steps=1)
-    gen.refresh_from_db()
-    assert gen.state == State.PROCESSING
-
-
-def test_lost_submit_task_is_redriven_by_watchdog(owner, task_queue, real_api):
-    gen = make_generation(owner)
-    task_queue.calls.clear()  # the submit task was lost
-    Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(minutes=2))
-    tasks.watchdog()
-    with responses.RequestsMock() as rsps:
-        rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
-        task_queue.run_all(max_steps=1)
-        assert len(rsps.calls) == 1
-    gen.refresh_from_db()
-    assert gen.state == State.QUEUED
-
-
-def test_stuck_claim_fails_as_interrupted(owner, task_queue):
-    gen = make_generation(owner)
-    Generation.objects.filter(pk=gen.pk).update(
-        submit_claimed_at=timezone.now() - timedelta(minutes=10)
-    )
-    tasks.watchdog()
-    gen.refresh_from_db()
-    assert gen.failure_code == "submit_interrupted"
-
-
-def test_job_running_far_too_long_times_out(owner, task_queue, real_api):
-    with responses.RequestsMock() as rsps:
-        gen = submitted(owner, task_queue, rsps)
-    Generation.objects.filter(pk=gen.pk).update(created_at=timezone.now() - timedelta(hours=2))
-    tasks.watchdog()
-    gen.refresh_from_db()
-    assert gen.failure_code == "timed_out"
 
 
 def test_missing_input_file_fails_without_posting(owner, task_queue, real_api):
@@ -469,7 +267,7 @@ def test_missing_input_file_fails_without_posting(owner, task_queue, real_api):
     ref.file.storage.delete(ref.file.name)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
-        tasks.submit(gen.pk)
+        pipeline.submit(gen.pk)
         assert len(rsps.calls) == 0
     gen.refresh_from_db()
     assert gen.failure_code == "corrupt_input"
@@ -488,7 +286,7 @@ def test_worker_does_not_overwrite_a_favourite_set_meanwhile(owner, task_queue, 
         stale = Generation.objects.get(pk=gen.pk)  # what the worker holds
         Generation.objects.filter(pk=gen.pk).update(favourite=True)  # the user stars it
         rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
-        tasks.poll_one(stale)
+        pipeline.poll_one(stale)
     gen.refresh_from_db()
     assert gen.state == State.PROCESSING
     assert gen.favourite is True
@@ -498,7 +296,7 @@ def test_an_answer_without_an_id_fails_instead_of_polling_nothing(owner, task_qu
     gen = make_generation(owner)
     with responses.RequestsMock() as rsps:
         rsps.post(f"{API}/generations", json={"state": "queued"}, status=201)
-        tasks.submit(gen.pk)
+        pipeline.submit(gen.pk)
     gen.refresh_from_db()
     assert gen.state == State.FAILED
     assert gen.failure_code == "submit_interrupted"
@@ -516,6 +314,42 @@ def test_a_poll_turn_stops_taking_rows_when_its_time_budget_is_spent(
         settings.POLL_TURN_BUDGET_SECONDS = 10
         # The turn starts at 0 s, the first row is taken at 1 s, then the clock jumps.
         readings = [0.0, 1.0]
-        monkeypatch.setattr(tasks.time, "monotonic", lambda: readings.pop(0) if readings else 100.0)
-        assert tasks.poll_due() == 1
+        monkeypatch.setattr(
+            pipeline.time, "monotonic", lambda: readings.pop(0) if readings else 100.0
+        )
+        assert pipeline.poll_due() == 1
     assert Generation.objects.filter(poll_count=1).count() == 1
+
+
+# --- the row's own state behaviour ------------------------------------------------------
+
+
+def test_set_state_notes_each_step_once(owner, task_queue):
+    gen = make_generation(owner)
+    gen.set_state(State.QUEUED)
+    gen.set_state(State.QUEUED)
+    gen.set_state(State.PROCESSING)
+    assert [h["state"] for h in gen.history] == ["pending", "queued", "processing"]
+
+
+def test_fail_keeps_code_and_reason_and_stops_polling(owner, task_queue):
+    gen = make_generation(owner)
+    gen.next_attempt_at = timezone.now()
+    gen.fail("content_moderated", "Flagged by the provider")
+    assert (gen.state, gen.failure_code, gen.failure_reason) == (
+        State.FAILED,
+        "content_moderated",
+        "Flagged by the provider",
+    )
+    assert gen.completed_at is not None and gen.next_attempt_at is None
+    assert gen.history[-1]["state"] == "failed"
+
+
+def test_the_request_log_keeps_the_last_fifty(owner, task_queue):
+    gen = make_generation(owner)
+    for n in range(60):
+        gen.note_request("GET", f"req-{n}", 200)
+    assert len(gen.request_ids) == 50
+    assert gen.request_ids[0]["request_id"] == "req-10"
+    last = gen.request_ids[-1]
+    assert (last["method"], last["request_id"], last["status"]) == ("GET", "req-59", 200)

@@ -1,0 +1,88 @@
+"""Keeping a finished job's images: verify each download with Pillow, store it and a WebP
+thumbnail for the gallery, and remove files whose rows are gone."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from io import BytesIO
+
+from django.conf import settings
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from PIL import Image, ImageOps
+
+from studio.core.media import extension_for, media_type_for_pil
+
+from .models import Generation, Output
+
+log = logging.getLogger("studio.generations")
+
+# What the provider may send back: its output formats are PNG and JPEG only.
+OUTPUT_MEDIA_TYPES = ("image/png", "image/jpeg")
+
+
+class OutputInvalid(Exception):
+    pass
+
+
+def store_output(gen: Generation, position: int, fh) -> Output:
+    """Verify a downloaded image with Pillow, keep it and a WebP thumbnail.
+
+    `fh` is the spooled download: it is read by Pillow and copied to storage as a file,
+    never held whole in memory as bytes. The Output is returned unsaved, so the caller
+    can replace a row's outputs in one transaction.
+    """
+    fmt, (width, height), thumbnail = _verify_and_thumbnail(fh)
+    media_type = media_type_for_pil(fmt)
+    if media_type not in OUTPUT_MEDIA_TYPES:
+        raise OutputInvalid(f"the output is a {fmt} image, expected PNG or JPEG")
+    size = fh.seek(0, 2)
+    fh.seek(0)
+    out = Output(
+        generation=gen,
+        position=position,
+        media_type=media_type,
+        width=width,
+        height=height,
+        bytes=size,
+    )
+    out.file.save(f"{gen.pk}-{position}.{extension_for(media_type)}", File(fh), save=False)
+    out.thumbnail.save(f"{gen.pk}-{position}.webp", ContentFile(thumbnail), save=False)
+    return out
+
+
+def _verify_and_thumbnail(fh) -> tuple[str | None, tuple[int, int], bytes]:
+    """The image's Pillow format, its size and a WebP thumbnail; OutputInvalid if the bytes
+    are not a whole, decodable image."""
+    try:
+        fh.seek(0)
+        with Image.open(fh) as probe:
+            probe.verify()
+        # verify() leaves the image unusable: open it again to decode it.
+        fh.seek(0)
+        with Image.open(fh) as img:
+            img.load()
+            return img.format, img.size, _thumbnail(img)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise OutputInvalid(f"the output is not a valid image ({exc})") from exc
+
+
+def _thumbnail(img: Image.Image) -> bytes:
+    thumb = ImageOps.exif_transpose(img)
+    thumb.thumbnail((settings.THUMBNAIL_SIZE, settings.THUMBNAIL_SIZE))
+    if thumb.mode not in ("RGB", "RGBA"):
+        thumb = thumb.convert("RGBA" if "A" in thumb.getbands() else "RGB")
+    buf = BytesIO()
+    thumb.save(buf, "WEBP", quality=82, method=4)
+    return buf.getvalue()
+
+
+def delete_files(names: Iterable[str]) -> None:
+    """Remove stored files by name; one that cannot be removed is logged, not raised."""
+    for name in names:
+        if name:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                log.warning("could not delete %s", name)
