@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,7 +24,10 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-only-insecure-key-change-me-in-production"
+# Only for DJANGO_DEBUG=1: with DEBUG off the start-up check (studio.core.checks) and the
+# WSGI entry point refuse to run on it.
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = [
     h.strip()
@@ -46,6 +51,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "csp",
+    "axes",
     "studio.core",
     "studio.accounts",
     "studio.teams",
@@ -66,7 +73,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"
@@ -111,6 +121,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# django-axes' backend first: it refuses a locked-out pair before a password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -138,6 +153,71 @@ STORAGES = {
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A form takes one source and at most a handful of references; thousands of tiny parts are
+# an attack on the parser, refused before any view runs (Django's default is 100).
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# --- Security ----------------------------------------------------------------------------
+# See docs/security.md: each threat, its control and the test that proves it.
+# Content-Security-Policy (django-csp): only our own scripts, styles and connections; no
+# inline code and no eval (htmx runs with allowEval off, see base.html's htmx-config).
+# Images also come from blob: (the composer previews a picked file before upload).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "blob:", "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"  # for browsers that predate frame-ancestors
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# Pages hand htmx the token in hx-headers; no script ever reads the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# STUDIO_HTTPS=1: served over HTTPS behind a proxy that terminates TLS and sets
+# X-Forwarded-Proto (the proxy must overwrite that header, never pass a client's through).
+STUDIO_HTTPS = env_bool("STUDIO_HTTPS")
+SILENCED_SYSTEM_CHECKS: list[str] = []
+if STUDIO_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # A load balancer probes /healthz over plain HTTP; a redirect would read as "down".
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("STUDIO_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("STUDIO_HSTS_PRELOAD")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+    if not SECURE_HSTS_PRELOAD:
+        # security.W021 asks for HSTS preload. Preloading puts the whole domain (every
+        # subdomain too) on a list built into browsers, which takes months to leave: an
+        # operator's decision for their domain (STUDIO_HSTS_PRELOAD=1), not a default.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Sign-in throttling (django-axes): 5 failures for one username from one address lock that
+# pair out for 15 minutes; others on the same address (an office, a NAT) still sign in.
+# The address: REMOTE_ADDR, or behind the STUDIO_HTTPS proxy the one it appended to
+# X-Forwarded-For (see studio.accounts.lockout.client_ip).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "studio.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "studio.accounts.lockout.client_ip"
 
 # --- Upstream (Luma Agents API) -------------------------------------------------------
 LUMA_AGENTS_API_KEY = os.environ.get("LUMA_AGENTS_API_KEY", "")

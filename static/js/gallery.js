@@ -1,11 +1,22 @@
-// The gallery-level poll asks only while some card on the page is still in flight: its
-// hx-trigger filter calls this, so no request at all goes out once everything is done.
-window.studioInFlightIds = function () {
+// The gallery-level poll asks only about cards still in flight, and not at all once
+// everything is done. Done here, not in an hx-trigger filter or js: hx-vals: those need
+// eval, which the Content-Security-Policy forbids (htmx runs with allowEval off).
+function studioInFlightIds() {
   return Array.from(
     document.querySelectorAll('#gallery [data-state="pending"], #gallery [data-state="queued"], #gallery [data-state="processing"]'),
     (el) => el.dataset.generationId,
   );
-};
+}
+
+document.addEventListener("htmx:configRequest", (event) => {
+  if (!event.detail.elt || event.detail.elt.id !== "gallery-poller") return;
+  const ids = studioInFlightIds();
+  if (ids.length === 0) {
+    event.preventDefault();
+    return;
+  }
+  event.detail.parameters.ids = ids.join(",");
+});
 
 // On a phone the gallery sits below the long form: bring a newly added card into view.
 document.addEventListener("htmx:afterSwap", (event) => {
