@@ -24,11 +24,13 @@ browser-deps:
 	  echo "Installing Chromium from Debian packages…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
+# A development server: DEBUG on unless the caller says otherwise (ensure_demo needs it).
+run: export DJANGO_DEBUG ?= 1
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	@$(BIN)/python manage.py ensure_demo
 	@echo "Studio: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the worker)"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runstudio --port $(PORT)
+	$(BIN)/python manage.py runstudio --port $(PORT)
 
 test: install browser-deps
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest

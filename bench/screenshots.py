@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -393,6 +394,8 @@ def studio_env(work: Path) -> dict[str, str]:
         MEDIA_ROOT=str(work / "media"),
         DJANGO_SETTINGS_MODULE="studio.settings",
         DJANGO_DEBUG="0",
+        # DEBUG off, as in production: the start-up check then wants a real secret key.
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -412,7 +415,8 @@ def use_studio_here(env: dict[str, str]) -> None:
 def start_server(env: dict[str, str], work: Path, procs: dict[str, Proc]) -> str:
     """A migrated studio with the demo user, served by runserver on a free port: its URL."""
     manage(env, "migrate", "--noinput")
-    manage(env, "ensure_demo")
+    # The known-password demo account is refused with DEBUG off; only that step has it.
+    manage({**env, "DJANGO_DEBUG": "1"}, "ensure_demo")
     django.setup()  # after use_studio_here(): the settings come from that environment
     port = free_port()
     base = f"http://127.0.0.1:{port}"

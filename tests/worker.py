@@ -74,6 +74,11 @@ def worker_env(*, db_url: str, media_root: str | os.PathLike[str]) -> dict[str, 
         PYTHONUNBUFFERED="1",
     )
     env.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+    # DEBUG is off here as in production, so the start-up check wants a secret key given;
+    # this process's own, as django-q2 signs tasks with it and both ends must agree.
+    from django.conf import settings
+
+    env.setdefault("DJANGO_SECRET_KEY", settings.SECRET_KEY)
     # REDIS_URL (the broker) is inherited as it is: set in CI's second run, unset otherwise.
     return env
 

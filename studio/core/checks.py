@@ -1,0 +1,58 @@
+"""Start-up checks: a production process must not run on the development secret key.
+
+With DJANGO_DEBUG off and no DJANGO_SECRET_KEY, sessions, CSRF tokens and the simulator's
+signed URLs would be signed with a key anyone can read in this repository. The system
+check stops `check`, `runserver`, `qcluster`, `studio_worker` and `runstudio`; the WSGI
+entry point (studio/wsgi.py) refuses too, so gunicorn stops. Commands that serve nobody
+(`migrate`, `collectstatic`) still run, e.g. in an image build before the secret exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.core.checks import Error, register
+
+MESSAGE = (
+    "DJANGO_SECRET_KEY is not set and DJANGO_DEBUG is off: refusing to serve with the "
+    "development key, which anyone can read in the source."
+)
+HINT = (
+    'Set DJANGO_SECRET_KEY to a long random value (python -c "import secrets; '
+    'print(secrets.token_urlsafe(50))"), or DJANGO_DEBUG=1 on a development machine.'
+)
+
+_not_serving: ContextVar[bool] = ContextVar("studio_not_serving", default=False)
+
+
+@contextlib.contextmanager
+def not_serving() -> Iterator[None]:
+    """For commands that run the system checks but serve nobody (migrate)."""
+    token = _not_serving.set(True)
+    try:
+        yield
+    finally:
+        _not_serving.reset(token)
+
+
+def secret_key_problem() -> str | None:
+    """The reason this process must not serve, or None.
+
+    The environment, not the key's value, is asked: a process started with the key its
+    parent uses (the test suite's workers) was given one on purpose; `check --deploy`
+    still judges how strong it is (security.W009)."""
+    if not settings.DEBUG and not os.environ.get("DJANGO_SECRET_KEY"):
+        return MESSAGE
+    return None
+
+
+@register()
+def check_secret_key(app_configs=None, **kwargs) -> list[Error]:
+    if _not_serving.get():
+        return []
+    problem = secret_key_problem()
+    return [Error(problem, hint=HINT, id="studio.E001")] if problem else []
