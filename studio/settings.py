@@ -123,7 +123,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # django-axes' backend first: it refuses a locked-out pair before a password is checked.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "studio.accounts.backends.ThrottledSignIn",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "/accounts/login/"

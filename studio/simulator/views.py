@@ -32,7 +32,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -42,6 +42,7 @@ from studio.upstream import facts
 
 from . import render
 from .models import SimulatedJob, SimulatorTrigger
+from .wsgi_adapter import IN_PROCESS
 
 # Statuses the POST answers once per (user_id, prompt): the retryable ones, so a client's
 # retry is seen to succeed.
@@ -102,14 +103,23 @@ def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> J
     return response
 
 
+def served_to(request: HttpRequest) -> bool:
+    """Over HTTP only while DEBUG is on: the simulator has no accounts and writes rows and
+    files for anyone who knows its paths. The worker reaches it in-process either way."""
+    return settings.DEBUG or bool(request.META.get(IN_PROCESS))
+
+
 def api_view(*methods: str) -> Callable:
-    """CSRF-exempt, method check (none given: any), ApiError -> JSON, and X-Request-Id
-    on every answer."""
+    """CSRF-exempt (like the API it imitates: a bearer key, no cookies, so there is no
+    session to ride), served only where served_to() allows, method check (none given:
+    any), ApiError -> JSON, and X-Request-Id on every answer."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not served_to(request):
+                raise Http404("No simulator here")
             if methods and request.method not in methods:
                 response: HttpResponse = _error(405, "Method Not Allowed")
                 response["Allow"] = ", ".join(methods)

@@ -20,6 +20,10 @@ from requests.models import PreparedRequest, Response
 from requests.structures import CaseInsensitiveDict
 from urllib3.response import HTTPResponse
 
+# Set on every request this adapter hands to Django: an environ key, which no HTTP client
+# can send (headers arrive as HTTP_*), so the simulator knows a call came from this process.
+IN_PROCESS = "studio.in_process"
+
 
 class WSGIAdapter(BaseAdapter):
     def __init__(self, app) -> None:
@@ -56,6 +60,7 @@ class WSGIAdapter(BaseAdapter):
             "wsgi.multithread": True,
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
+            IN_PROCESS: True,
         }
         for name, value in request.headers.items():
             key = name.upper().replace("-", "_")

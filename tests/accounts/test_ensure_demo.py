@@ -8,6 +8,13 @@ from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _debug_on(settings):
+    # As `make run` runs it: with DEBUG off it refuses (tests/security/test_startup.py).
+    settings.DEBUG = True
+
+
 LOGIN = "Demo login: username demo  password demo-studio\n"
 
 

@@ -21,6 +21,8 @@ def test_worker_speaks_real_http_to_the_provider_api(live_server, settings, owne
     env = worker_env(db_url=database_url(connection.settings_dict), media_root=settings.MEDIA_ROOT)
     env["LUMA_AGENTS_API_KEY"] = KEY
     env["LUMA_BASE_URL"] = f"{live_server.url}/simulator/v1"
+    # The live server answers for the simulator over HTTP only while DEBUG is on.
+    settings.DEBUG = True
     env["STUDIO_LOG_LEVEL"] = "INFO"
     worker = Worker(env)
     try:

@@ -96,3 +96,10 @@ def test_behind_the_https_proxy_the_forwarded_address_counts(client, owner, sett
     assert [via_proxy("wrong", ATTACKER).status_code for _ in range(5)][-1] == 429
     assert via_proxy("pw-owner-123", "198.51.100.9").status_code == 302
     assert AccessAttempt.objects.get().ip_address == ATTACKER
+
+
+def test_sign_ins_without_a_request_are_not_throttled_but_still_checked(client, owner):
+    # The test client's login() and a shell's authenticate() pass no request: no address.
+    fail(client, "owner", 5)
+    assert client.login(username="owner", password="pw-owner-123")
+    assert not client.login(username="owner", password="wrong")

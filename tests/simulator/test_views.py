@@ -37,6 +37,13 @@ GENERATION_KEYS = {
 AUTH = {"Authorization": "Bearer sk-any-key-will-do"}
 
 
+@pytest.fixture(autouse=True)
+def _served_over_http(settings):
+    # The simulator answers HTTP only while DEBUG is on (as under `make run`); with DEBUG
+    # off only in-process calls reach it (tests/security/test_simulator_exposure.py).
+    settings.DEBUG = True
+
+
 @pytest.fixture
 def client():
     """Django's test client, sending a bearer key as every API client must."""
