@@ -4,15 +4,13 @@ With DJANGO_DEBUG off and no DJANGO_SECRET_KEY, sessions, CSRF tokens and the si
 signed URLs would be signed with a key anyone can read in this repository. The system
 check stops `check`, `runserver`, `qcluster`, `studio_worker` and `runstudio`; the WSGI
 entry point (studio/wsgi.py) refuses too, so gunicorn stops. Commands that serve nobody
-(`migrate`, `collectstatic`) still run, e.g. in an image build before the secret exists.
+(`migrate`, `collectstatic`, NOT_SERVING) still run, e.g. in an image build.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
-from contextvars import ContextVar
+import sys
 
 from django.conf import settings
 from django.core.checks import Error, register
@@ -26,17 +24,28 @@ HINT = (
     'print(secrets.token_urlsafe(50))"), or DJANGO_DEBUG=1 on a development machine.'
 )
 
-_not_serving: ContextVar[bool] = ContextVar("studio_not_serving", default=False)
+# Commands that serve nobody: an image build or a `migrate` job may run them before the
+# production secret is handed to the process, and a developer's makemigrations should
+# not need one. Everything else (check, runserver, qcluster, studio_worker, runstudio,
+# and any command not listed) gets the error.
+NOT_SERVING = {
+    "migrate",
+    "collectstatic",
+    "makemigrations",
+    "showmigrations",
+    "sqlmigrate",
+    "createsuperuser",
+    "changepassword",
+}
 
 
-@contextlib.contextmanager
-def not_serving() -> Iterator[None]:
-    """For commands that run the system checks but serve nobody (migrate)."""
-    token = _not_serving.set(True)
-    try:
-        yield
-    finally:
-        _not_serving.reset(token)
+def invoked_command(argv: list[str] | None = None) -> str | None:
+    """The management command this process was started for (`manage.py NAME ...`)."""
+    argv = sys.argv if argv is None else argv
+    launchers = ("manage.py", "django-admin", "__main__.py")  # the last: python -m django
+    if len(argv) > 1 and os.path.basename(argv[0]) in launchers:
+        return argv[1]
+    return None
 
 
 def secret_key_problem() -> str | None:
@@ -52,7 +61,7 @@ def secret_key_problem() -> str | None:
 
 @register()
 def check_secret_key(app_configs=None, **kwargs) -> list[Error]:
-    if _not_serving.get():
+    if invoked_command() in NOT_SERVING:
         return []
     problem = secret_key_problem()
     return [Error(problem, hint=HINT, id="studio.E001")] if problem else []

@@ -103,6 +103,19 @@ def test_migrate_and_collectstatic_still_run_without_the_key(env):
     collected = manage(env, "collectstatic", "--noinput")
     assert collected.returncode == 0, collected.stderr
     assert "static files copied" in collected.stdout
+    # A developer's migration check needs no secret either.
+    unmade = manage(env, "makemigrations", "--check", "--dry-run")
+    assert unmade.returncode == 0, unmade.stderr
+    by_module = run(env, "-m", "django", "migrate", "--noinput")
+    assert by_module.returncode == 0, by_module.stderr
+
+
+def test_the_command_is_read_from_the_command_line():
+    from studio.core.checks import invoked_command
+
+    assert invoked_command(["/srv/manage.py", "migrate", "--noinput"]) == "migrate"
+    assert invoked_command(["/venv/bin/django-admin", "check"]) == "check"
+    assert invoked_command(["/venv/bin/gunicorn", "studio.wsgi"]) is None
 
 
 def test_with_the_key_or_with_debug_the_checks_pass(env):
