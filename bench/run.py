@@ -84,6 +84,7 @@ def row(name: str, median: float, worst: float, extra: str = "") -> None:
 
 
 def bench_gallery() -> None:
+    # Here, not at the top: studio modules need django.setup(), which runs after the imports.
     from studio.generations.gallery import PAGE_SIZE, encode_cursor
     from studio.generations.models import Generation
 
@@ -109,6 +110,7 @@ def bench_gallery() -> None:
 
 
 def bench_render() -> None:
+    # Here, not at the top: studio modules need django.setup(), which runs after the imports.
     from studio.simulator import render
 
     for fmt in ("png", "jpeg"):
@@ -122,6 +124,7 @@ def bench_render() -> None:
 
 
 def bench_upload_validation() -> None:
+    # Here, not at the top: studio modules need django.setup(), which runs after the imports.
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from studio.uploads.validation import normalise_upload

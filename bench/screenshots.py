@@ -73,13 +73,8 @@ class Proc:
         self.name = name
         self.log_path = logs / f"{name}.log"
         self.log = self.log_path.open("ab")
-        self.proc = processes.start(
-            [sys.executable, str(ROOT / "manage.py"), *args],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        self.proc = processes.start_logged(
+            [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, log=self.log
         )
 
     def check_alive(self) -> None:
@@ -198,6 +193,7 @@ class Studio:
 
 def backdate_simulated_job(gen_id: int, seconds: int) -> None:
     """Move the simulator's job back in time so that it reports `processing` now."""
+    # Here, not at the top: Django is set up in main(), from the studio this script starts.
     from django.db import connection
 
     from studio.generations.models import Generation

@@ -1,6 +1,11 @@
+import os
+from pathlib import Path
+
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 
+from studio.generations import queue, tasks
 from studio.teams.models import Membership, Team
 from studio.upstream.client import reset_client
 
@@ -58,7 +63,6 @@ class TaskRecorder:
 
     def run_all(self, max_steps: int = 50) -> int:
         """Run recorded tasks (and what they enqueue) until none are left."""
-        from studio.generations import tasks
 
         steps = 0
         while self.calls and steps < max_steps:
@@ -70,7 +74,6 @@ class TaskRecorder:
 
 @pytest.fixture
 def task_queue(monkeypatch, settings):
-    from studio.generations import queue
 
     settings.POLL_LOOP_MAX_SLEEP = 0
     recorder = TaskRecorder()
@@ -92,12 +95,7 @@ def real_api(settings):
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """One SQLite test database per pytest process, so runs side by side don't clobber it
     (the file, not memory, lets the e2e tests' worker process open it too)."""
-    import os
-    from pathlib import Path
-
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
+    db = django_settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.sqlite3":
         name = Path(db["TEST"]["NAME"])
         db["TEST"]["NAME"] = str(name.with_name(f"{name.stem}-{os.getpid()}{name.suffix}"))

@@ -12,7 +12,6 @@ log in the report of a failing test.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
+from django_q.brokers import get_broker
 
 from studio.core import processes
 
@@ -97,13 +98,8 @@ class Worker:
         self.log_path = Path(self.log.name)
         self.started = time.monotonic()
         # Its own process group, so the sentinel and the pool can be killed together.
-        self.proc = processes.start(
-            [sys.executable, str(REPO / "manage.py"), "qcluster"],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        self.proc = processes.start_logged(
+            [sys.executable, str(REPO / "manage.py"), "qcluster"], cwd=REPO, env=env, log=self.log
         )
 
     def alive(self) -> bool:
@@ -155,8 +151,6 @@ class Worker:
 def _purge_broker() -> None:
     """Drop tasks a previous test left in the broker (matters for Redis, which the test
     database flush does not reach), so they do not run against this test's rows."""
-    from django_q.brokers import get_broker
-
     get_broker().purge_queue()
 
 
@@ -165,8 +159,6 @@ def worker(request: pytest.FixtureRequest, transactional_db, settings) -> Iterat
     """A real django-q2 cluster on the test database and this test's MEDIA_ROOT."""
     if "task_queue" in request.fixturenames:
         raise pytest.UsageError("the worker fixture needs the real async_task: drop task_queue")
-    from django.db import connection
-
     _purge_broker()
     env = worker_env(db_url=database_url(connection.settings_dict), media_root=settings.MEDIA_ROOT)
     w = Worker(env)

@@ -24,6 +24,11 @@ def start(args: Sequence[str], **popen: Any) -> subprocess.Popen:
     return subprocess.Popen(args, start_new_session=True, **popen)
 
 
+def start_logged(args: Sequence[str], *, log, **popen: Any) -> subprocess.Popen:
+    """`start`, with no standard input and both output streams into the open file `log`."""
+    return start(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **popen)
+
+
 def stop(children: subprocess.Popen | Iterable[subprocess.Popen], grace: float) -> None:
     """SIGTERM each child still running, wait up to `grace` seconds for all of them, then
     SIGKILL whatever is left of each one's group and reap the children."""

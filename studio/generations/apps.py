@@ -6,4 +6,4 @@ class GenerationsConfig(AppConfig):
     label = "generations"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import signals  # noqa: F401  (connects the receivers; needs the models loaded)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
@@ -56,7 +57,6 @@ class Filters:
         return bool(self.q or self.state or self.model or self.type or self.favourite)
 
     def querystring(self) -> str:
-        from urllib.parse import urlencode
 
         params = {k: v for k, v in self.__dict__.items() if v}
         if self.favourite:

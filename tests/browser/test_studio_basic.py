@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from studio.generations.models import Generation
 
 from .conftest import PASSWORD
+from .test_studio_live import wait_image_loaded
 
 pytestmark = pytest.mark.browser
 
@@ -61,16 +62,7 @@ def test_submitted_prompt_becomes_a_finished_image(logged_in_page: Page, live_se
     img_selector = f'#gallery [data-generation-id="{gen_id}"] img'
     img = page.locator(img_selector).first
     expect(img).to_have_attribute("src", re.compile(r"^/generations/"))
-    img.scroll_into_view_if_needed()  # the thumbnail may be loading="lazy"
-    # Query the element afresh each time: an htmx swap may replace the card meanwhile.
-    page.wait_for_function(
-        """sel => {
-            const img = document.querySelector(sel);
-            return img !== null && img.complete && img.naturalWidth > 0;
-        }""",
-        arg=img_selector,
-        timeout=10_000,
-    )
+    wait_image_loaded(page, img_selector)
     assert img.evaluate("img => new URL(img.currentSrc).origin") == live_server.url
     # The image is the studio's own stored file, served behind the login.
     response = page.request.get(live_server.url + img.get_attribute("src"))

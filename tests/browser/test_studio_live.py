@@ -17,12 +17,15 @@ from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from studio.generations import outputs, queue, services
 from studio.generations.models import FINAL, Generation, State
+from studio.teams.models import Membership, Team
 from tests.generations.helpers import DEFAULTS, image_bytes
 from tests.worker import (
     _FAILED_KEY,
@@ -48,8 +51,6 @@ STATE_ORDER = ["pending", "queued", "processing", "completed"]
 def start_worker(request, transactional_db, settings) -> Iterator[Callable[[], Worker]]:
     """Like the `worker` fixture, but the cluster starts when the test says so: jobs
     submitted before then stay in flight for as long as the test needs."""
-    from django.db import connection
-
     _purge_broker()  # now, not at start(): that would drop this test's own tasks
     started: list[Worker] = []
 
@@ -525,10 +526,6 @@ def test_back_after_filtering_shows_the_filters_the_address_says(logged_in_page:
 def test_the_team_page_filters_and_loads_more_from_its_own_address(
     logged_in_page: Page, user, live_server
 ):
-    from django.contrib.auth import get_user_model
-
-    from studio.teams.models import Membership, Team
-
     colleague = get_user_model().objects.create_user("grace", password="pw-grace-123")
     team = Team.objects.create(name="Design", slug="design")
     Membership.objects.create(team=team, user=user, role=Membership.Role.VIEWER)

@@ -111,23 +111,23 @@ def test_filtering_puts_the_filters_in_the_address_bar(owner_client, task_queue)
     assert form_values(page)["state"] == ["failed"]
 
 
-def test_failed_card_explains_the_code_and_offers_retry(owner_client, owner, task_queue):
-    gen = make_generation(owner)
+def _failed_card_page(client, user, code: str, reason: str) -> tuple[Generation, str]:
+    gen = make_generation(user)
     Generation.objects.filter(pk=gen.pk).update(
-        state=State.FAILED, failure_code="generation_failed", failure_reason="Model crashed (E42)"
+        state=State.FAILED, failure_code=code, failure_reason=reason
     )
-    page = owner_client.get("/").content.decode()
+    return gen, client.get("/").content.decode()
+
+
+def test_failed_card_explains_the_code_and_offers_retry(owner_client, owner, task_queue):
+    gen, page = _failed_card_page(owner_client, owner, "generation_failed", "Model crashed (E42)")
     assert "The model hit an internal error." in page
     assert "Model crashed (E42)" in page
     assert f"/generations/{gen.pk}/retry/" in page
 
 
 def test_moderated_card_offers_no_retry(owner_client, owner, task_queue):
-    gen = make_generation(owner)
-    Generation.objects.filter(pk=gen.pk).update(
-        state=State.FAILED, failure_code="content_moderated", failure_reason="Policy"
-    )
-    page = owner_client.get("/").content.decode()
+    gen, page = _failed_card_page(owner_client, owner, "content_moderated", "Policy")
     assert "Change the prompt" in page
     assert f"/generations/{gen.pk}/retry/" not in page
 

@@ -112,15 +112,7 @@ def test_post_creates_generation_and_redirects(
 
 def test_invalid_post_keeps_what_was_typed(owner_client, task_queue):
     response = owner_client.post(
-        "/generations/",
-        {
-            "prompt": "keep me",
-            "type": "image",
-            "aspect_ratio": "4:5",
-            "style": "auto",
-            "model": "uni-1",
-            "output_format": "png",
-        },
+        "/generations/", {**FORM, "prompt": "keep me", "aspect_ratio": "4:5"}
     )
     assert response.status_code == 400
     page = response.content.decode()

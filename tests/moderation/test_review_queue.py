@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from studio.accounts.models import upstream_user_id_for
 from studio.generations.models import Generation, State
 from studio.moderation.models import ModeratedFailure, Review
 from tests.generations.helpers import image_bytes, make_generation
@@ -53,8 +54,6 @@ def test_unreviewed_filter_and_review_action(admin_client, owner, task_queue):
 
 
 def test_review_page_shows_inputs_and_the_upstream_user_id(admin_client, owner, task_queue):
-    from studio.accounts.models import upstream_user_id_for
-
     gen = moderated(owner, "look at the input")
     uid = upstream_user_id_for(owner)
     page = admin_client.get(f"{QUEUE}{gen.pk}/change/").content.decode()

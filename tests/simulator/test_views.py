@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.storage import default_storage
+from django.test import Client
 from PIL import Image, ImageStat
 
 from studio.simulator import render
@@ -47,8 +48,6 @@ def _served_over_http(settings):
 @pytest.fixture
 def client():
     """Django's test client, sending a bearer key as every API client must."""
-    from django.test import Client
-
     return Client(headers=AUTH)
 
 
@@ -62,8 +61,6 @@ def get(client, job_id: str, **headers):
 
 @pytest.mark.parametrize("auth", [None, "Bearer ", "Basic abc"])
 def test_no_bearer_key_is_401(db, auth):
-    from django.test import Client
-
     bare = Client(headers={"Authorization": auth} if auth else {})
     response = post(bare, {"prompt": "x"})
     assert response.status_code == 401

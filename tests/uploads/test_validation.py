@@ -2,7 +2,7 @@ import io
 
 import pytest
 from django.core.exceptions import ValidationError
-from PIL import Image, ImageFile
+from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
 from studio.uploads.validation import human_bytes, normalise_upload
 
@@ -117,8 +117,6 @@ def test_exif_orientation_is_applied_and_metadata_stripped():
 
 
 def test_png_stays_png_without_text_chunks_or_profile():
-    from PIL import ImageCms, PngImagePlugin
-
     info = PngImagePlugin.PngInfo()
     info.add_text("Author", "Jane Private")
     buf = io.BytesIO()
