@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from studio.core import s3
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -100,7 +102,10 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
+        env="DATABASE_URL",
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=60,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -150,6 +155,40 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# --- Media on S3 (set STUDIO_S3_BUCKET; the local disk stays the default) -----------------
+S3_BUCKET = os.environ.get("STUDIO_S3_BUCKET", "")
+S3_ENDPOINT_URL = os.environ.get("STUDIO_S3_ENDPOINT_URL", "").rstrip("/")
+# Where browsers reach the bucket, when that differs from where the servers do (compose:
+# the containers say http://minio:9000, a browser says http://localhost:9000). Presigned
+# URLs are signed for this host; signing is local, so it needs no route from the server.
+S3_PUBLIC_URL = os.environ.get("STUDIO_S3_PUBLIC_URL", "").rstrip("/") or S3_ENDPOINT_URL
+S3_REGION = os.environ.get("AWS_S3_REGION_NAME", "") or "us-east-1"
+AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "")
+AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+# A presigned file URL lives this long; the file views' Cache-Control is shorter, so a
+# browser never keeps a redirect to a URL that has expired.
+S3_PRESIGN_SECONDS = env_int("STUDIO_S3_PRESIGN_SECONDS", 300)
+FILE_CACHE_SECONDS = max(0, min(env_int("STUDIO_FILE_CACHE_SECONDS", 240), S3_PRESIGN_SECONDS - 30))
+# The origin the browser loads S3 images from, for the Content-Security-Policy's img-src;
+# empty while media is on the disk (the images are then same-origin).
+S3_MEDIA_ORIGIN = ""
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": s3.BACKEND,
+        "OPTIONS": s3.storage_options(
+            bucket=S3_BUCKET,
+            endpoint_url=S3_ENDPOINT_URL,
+            region=S3_REGION,
+            access_key=AWS_ACCESS_KEY_ID,
+            secret_key=AWS_SECRET_ACCESS_KEY,
+            presign_seconds=S3_PRESIGN_SECONDS,
+        ),
+    }
+    S3_MEDIA_ORIGIN = s3.media_origin(bucket=S3_BUCKET, public_url=S3_PUBLIC_URL, region=S3_REGION)
+# Hand disk files to nginx (`X-Accel-Redirect` to this internal location + the file's
+# name) instead of streaming them from Python; empty: Django streams them.
+X_ACCEL_REDIRECT = os.environ.get("STUDIO_X_ACCEL_REDIRECT", "").rstrip("/")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -8,6 +8,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     # Browsers (and the admin's pages, which have no <link rel=icon>) ask for this path.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("", include("studio.core.urls")),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

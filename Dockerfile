@@ -1,0 +1,30 @@
+# The studio's image: the web server by default; the worker and migrate services of
+# docker-compose.yml run `python manage.py …` in the same image.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STATIC_ROOT=/app/staticfiles \
+    MEDIA_ROOT=/app/media \
+    WEB_CONCURRENCY=3
+
+RUN groupadd --system studio \
+    && useradd --system --gid studio --home-dir /app --no-create-home --shell /usr/sbin/nologin studio
+
+WORKDIR /app
+COPY pyproject.toml README.md manage.py ./
+COPY studio ./studio
+COPY templates ./templates
+COPY static ./static
+# Editable, so settings find templates/ and static/ beside the package; no dev extras.
+RUN pip install -e . \
+    && python manage.py collectstatic --noinput \
+    && mkdir -p /app/media \
+    && chown -R studio:studio /app/media /app/staticfiles
+
+USER studio
+EXPOSE 8000
+# WEB_CONCURRENCY sets gunicorn's worker processes; settings come from the environment.
+CMD ["gunicorn", "studio.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60"]
