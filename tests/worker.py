@@ -89,9 +89,9 @@ class WorkerDied(AssertionError):
 
 
 class Worker:
-    """One `manage.py qcluster` process and its log."""
+    """One `manage.py qcluster` (or `command`, e.g. studio_worker) process and its log."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], *, command: str = "qcluster") -> None:
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop())
             prefix="qcluster-", suffix=".log", delete=False
         )
@@ -99,7 +99,7 @@ class Worker:
         self.started = time.monotonic()
         # Its own process group, so the sentinel and the pool can be killed together.
         self.proc = processes.start_logged(
-            [sys.executable, str(REPO / "manage.py"), "qcluster"], cwd=REPO, env=env, log=self.log
+            [sys.executable, str(REPO / "manage.py"), command], cwd=REPO, env=env, log=self.log
         )
 
     def alive(self) -> bool:
