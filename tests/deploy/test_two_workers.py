@@ -13,35 +13,18 @@ from datetime import datetime
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from studio.generations import services
 from studio.generations.models import FINAL, Generation, State
 from studio.upstream.models import SimulatedJob
+from tests.deploy.stack import stack_env, start_workers
 from tests.generations.helpers import DEFAULTS
-from tests.s3 import media_env
-from tests.worker import Worker, _purge_broker, database_url, worker_env
+from tests.worker import _purge_broker
 
 pytestmark = [pytest.mark.deploy, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 JOBS = 50
 DEADLINE = 240
-
-
-@pytest.fixture
-def scaled_out(settings):
-    """Skip unless this run is on PostgreSQL and Redis, the configuration that scales."""
-    if connection.vendor != "postgresql" or not settings.REDIS_URL:
-        pytest.skip(
-            "two workers need the scaled configuration: run with DATABASE_URL=postgres://… "
-            "and REDIS_URL=redis://… (as .ci/run's second run does)"
-        )
-
-
-def start_workers(count: int, bucket: str, endpoint: str) -> list[Worker]:
-    env = worker_env(db_url=database_url(connection.settings_dict), media_root="/nonexistent")
-    env.update(media_env(endpoint, bucket), STUDIO_LOG_LEVEL="INFO", STUDIO_WORKERS="2")
-    return [Worker(env, command="studio_worker") for _ in range(count)]
 
 
 def gets_of(gen: Generation) -> list[datetime]:
@@ -52,7 +35,7 @@ def gets_of(gen: Generation) -> list[datetime]:
 
 def test_two_workers_share_fifty_jobs_and_post_each_once(scaled_out, owner, s3_media):
     _purge_broker()
-    workers = start_workers(2, s3_media.name, s3_media.endpoint_url)
+    workers = start_workers(2, stack_env(s3_media.name, s3_media.endpoint_url))
     try:
         gens = [
             services.create_generation(

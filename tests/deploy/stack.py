@@ -1,0 +1,109 @@
+"""The processes docker-compose.yml runs, started natively: gunicorn and `studio_worker`.
+
+Used by the deploy tests and by the throughput benchmark. Each process gets its own
+session (so its children can be killed together) and a log file for a failing report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from django.db import connection
+
+from tests.s3 import media_env
+from tests.worker import Worker, database_url, worker_env
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Gunicorn:
+    """`gunicorn studio.wsgi:application`, as the web service's command runs it."""
+
+    def __init__(self, env: dict[str, str], *, port: int, workers: int = 2, threads: int = 1):
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop())
+            prefix="gunicorn-", suffix=".log", delete=False
+        )
+        self.log_path = Path(self.log.name)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "studio.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--timeout",
+                "60",
+            ],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:]) or "(gunicorn logged nothing)"
+
+    def wait_healthy(self, timeout: float = 60.0) -> dict[str, str]:
+        """Wait for /healthz to answer 200 (as compose's health check does); its report."""
+        deadline = time.monotonic() + timeout
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"gunicorn exited {self.proc.returncode}:\n{self.tail()}")
+            try:
+                answer = requests.get(f"{self.url}/healthz", timeout=5)
+                if answer.status_code == 200:
+                    return answer.json()
+                last = f"{answer.status_code} {answer.text}"
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"/healthz not healthy after {timeout:.0f} s: {last}\n{self.tail()}")
+
+    def stop(self) -> None:
+        try:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        finally:
+            self.log.close()
+            self.log_path.unlink(missing_ok=True)
+
+
+def stack_env(bucket: str, endpoint: str) -> dict[str, str]:
+    """What compose gives every studio process: the test database, Redis (inherited), the
+    bucket, and one secret key (django-q2 signs tasks with it: a worker with another key
+    drops what the web enqueued)."""
+    env = worker_env(db_url=database_url(connection.settings_dict), media_root="/nonexistent")
+    env.update(
+        media_env(endpoint, bucket),
+        DJANGO_SECRET_KEY="a-test-only-secret-key-for-the-deploy-run-0123456789",
+        STUDIO_LOG_LEVEL="INFO",
+        STUDIO_WORKERS="2",
+    )
+    return env
+
+
+def start_workers(count: int, env: dict[str, str]) -> list[Worker]:
+    return [Worker(env, command="studio_worker") for _ in range(count)]
