@@ -22,6 +22,8 @@ from tests.s3 import media_env
 from tests.worker import Worker, database_url, worker_env
 
 REPO = Path(__file__).resolve().parents[2]
+# One key for every process of the stack, the test's own included (see `stack_env`).
+SECRET_KEY = "a-test-only-secret-key-for-the-deploy-run-0123456789"
 
 
 class Gunicorn:
@@ -98,12 +100,28 @@ def stack_env(bucket: str, endpoint: str) -> dict[str, str]:
     env = worker_env(db_url=database_url(connection.settings_dict), media_root="/nonexistent")
     env.update(
         media_env(endpoint, bucket),
-        DJANGO_SECRET_KEY="a-test-only-secret-key-for-the-deploy-run-0123456789",
+        DJANGO_SECRET_KEY=SECRET_KEY,
         STUDIO_LOG_LEVEL="INFO",
         STUDIO_WORKERS="2",
     )
     return env
 
 
-def start_workers(count: int, env: dict[str, str]) -> list[Worker]:
-    return [Worker(env, command="studio_worker") for _ in range(count)]
+def start_workers(count: int, env: dict[str, str], timeout: float = 60.0) -> list[Worker]:
+    """`count` studio_worker processes, returned once each cluster reports itself."""
+    from django_q.status import Stat
+
+    workers = [Worker(env, command="studio_worker") for _ in range(count)]
+    try:
+        deadline = time.monotonic() + timeout
+        while len(Stat.get_all()) < count:
+            for w in workers:
+                w.assert_alive()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{count} clusters did not start in {timeout:.0f} s")
+            time.sleep(0.2)
+    except BaseException:
+        for w in workers:
+            w.stop()
+        raise
+    return workers

@@ -54,8 +54,9 @@ def test_one_job_through_the_stack_compose_runs(scaled_out, s3_media, settings):
     )
     _purge_broker()
     web = Gunicorn(web_env(s3_media.name, s3_media.endpoint_url), port=free_port())
-    workers = start_workers(2, stack_env(s3_media.name, s3_media.endpoint_url))
+    workers = []
     try:
+        workers = start_workers(2, stack_env(s3_media.name, s3_media.endpoint_url))
         assert web.wait_healthy() == {"database": "ok", "redis": "ok", "storage": "ok"}
         browser = sign_in(web.url, "deployer", "pw-deployer-123")
         answer = browser.post(
