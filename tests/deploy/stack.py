@@ -6,9 +6,6 @@ session (so its children can be killed together) and a log file for a failing re
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -18,6 +15,7 @@ from pathlib import Path
 import requests
 from django.db import connection
 
+from studio.core import processes
 from tests.s3 import media_env
 from tests.worker import Worker, database_url, worker_env
 
@@ -35,7 +33,7 @@ class Gunicorn:
             prefix="gunicorn-", suffix=".log", delete=False
         )
         self.log_path = Path(self.log.name)
-        self.proc = subprocess.Popen(
+        self.proc = processes.start(
             [
                 sys.executable,
                 "-m",
@@ -55,7 +53,6 @@ class Gunicorn:
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
 
     def tail(self, lines: int = 40) -> str:
@@ -81,13 +78,7 @@ class Gunicorn:
 
     def stop(self) -> None:
         try:
-            if self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    self.proc.wait(timeout=10)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+            processes.stop(self.proc, grace=10)
         finally:
             self.log.close()
             self.log_path.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from studio.generations import services
 from studio.generations.models import FINAL, Generation, State
-from studio.upstream.models import SimulatedJob
+from studio.simulator.models import SimulatedJob
 from tests.deploy.stack import stack_env, start_workers
 from tests.generations.helpers import DEFAULTS
 from tests.worker import _purge_broker
