@@ -168,8 +168,8 @@ AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID", "")
 AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
 # A presigned file URL lives this long; the file views' Cache-Control is shorter, so a
 # browser never keeps a redirect to a URL that has expired.
-S3_PRESIGN_SECONDS = env_int("STUDIO_S3_PRESIGN_SECONDS", 300)
-FILE_CACHE_SECONDS = max(0, min(env_int("STUDIO_FILE_CACHE_SECONDS", 240), S3_PRESIGN_SECONDS - 30))
+S3_PRESIGN_SECONDS = env_int("STUDIO_S3_PRESIGN_SECONDS", 600)
+FILE_CACHE_SECONDS = S3_PRESIGN_SECONDS // 2
 # The origin the browser loads S3 images from, for the Content-Security-Policy's img-src;
 # empty while media is on the disk (the images are then same-origin).
 S3_MEDIA_ORIGIN = ""

@@ -100,7 +100,7 @@ class Bucket:
     endpoint_url: str
     client: Any
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         answer = self.client.list_objects_v2(Bucket=self.name)
         return sorted(item["Key"] for item in answer.get("Contents", []))
 

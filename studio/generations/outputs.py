@@ -84,5 +84,5 @@ def delete_files(names: Iterable[str]) -> None:
         if name:
             try:
                 default_storage.delete(name)
-            except OSError:
-                log.warning("could not delete %s", name)
+            except Exception:  # OSError on the disk, botocore's errors on S3
+                log.warning("could not delete %s", name, exc_info=True)

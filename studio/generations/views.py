@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -12,12 +12,17 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap, retarget
 
+from studio.core.files import file_response
 from studio.core.media import extension_for
 from studio.upstream import facts
 
 from . import access, gallery, prefill, services
 from .forms import GenerationForm
 from .models import FINAL, Generation, Output, Reference
+
+# Stored files never change under a name (a new file gets a new name): a browser may keep
+# one a day. A presigned S3 redirect is kept for less (see studio.core.files).
+FILE_MAX_AGE = 86400
 
 LAST_SETTINGS = "studio.last_settings"
 GALLERY_PAGE = "generations/_gallery.html#gallery-page"
@@ -234,35 +239,30 @@ def _output_for(request: HttpRequest, generation_id: int, position: int) -> Outp
 
 @login_required
 @require_GET
-def output_file(request: HttpRequest, generation_id: int, position: int) -> FileResponse:
+def output_file(request: HttpRequest, generation_id: int, position: int) -> HttpResponse:
     out = _output_for(request, generation_id, position)
-    response = FileResponse(
-        out.file.open("rb"),
+    return file_response(
+        out.file,
         content_type=out.media_type,
+        max_age=FILE_MAX_AGE,
         as_attachment="download" in request.GET,
         filename=f"{services.download_stem(out.generation)}-{position + 1}."
         f"{extension_for(out.media_type)}",
     )
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
 
 
 @login_required
 @require_GET
-def output_thumbnail(request: HttpRequest, generation_id: int, position: int) -> FileResponse:
+def output_thumbnail(request: HttpRequest, generation_id: int, position: int) -> HttpResponse:
     out = _output_for(request, generation_id, position)
-    response = FileResponse(out.thumbnail.open("rb"), content_type="image/webp")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return file_response(out.thumbnail, content_type="image/webp", max_age=FILE_MAX_AGE)
 
 
 @login_required
 @require_GET
-def input_file(request: HttpRequest, generation_id: int, input_id: int) -> FileResponse:
+def input_file(request: HttpRequest, generation_id: int, input_id: int) -> HttpResponse:
     gen = access.get_generation_for(request.user, generation_id)
     ref = gen.inputs.filter(pk=input_id).exclude(file="").first()
     if ref is None:
         raise Http404("No such input")
-    response = FileResponse(ref.file.open("rb"), content_type=ref.media_type)
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return file_response(ref.file, content_type=ref.media_type, max_age=FILE_MAX_AGE)
