@@ -216,6 +216,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+if S3_MEDIA_ORIGIN:
+    # File views redirect the browser to presigned URLs on the bucket for every image.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(S3_MEDIA_ORIGIN)
 X_FRAME_OPTIONS = "DENY"  # for browsers that predate frame-ancestors
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
