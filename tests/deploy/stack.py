@@ -6,7 +6,6 @@ session (so its children can be killed together) and a log file for a failing re
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,26 +32,10 @@ class Gunicorn:
             prefix="gunicorn-", suffix=".log", delete=False
         )
         self.log_path = Path(self.log.name)
-        self.proc = processes.start(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "studio.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--timeout",
-                "60",
-            ],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+        args = ["studio.wsgi:application", "--bind", f"127.0.0.1:{port}", "--timeout", "60"]
+        args += ["--workers", str(workers), "--threads", str(threads)]
+        self.proc = processes.start_logged(
+            [sys.executable, "-m", "gunicorn", *args], cwd=REPO, env=env, log=self.log
         )
 
     def tail(self, lines: int = 40) -> str:
