@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 
 from studio.accounts.models import Profile
 
-from .models import MODERATED, ModeratedFailure, Review
+from .models import MODERATED, AuditEntry, ModeratedFailure, Review
 
 
 class ReviewedFilter(admin.SimpleListFilter):
@@ -137,3 +137,30 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
         if not items:
             return "—"
         return format_html_join(" ", '<a href="{}" target="_blank" rel="noopener">{}</a>', items)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read-only: what was done stays as it was written."""
+
+    list_display = ["at", "actor", "action", "subject", "target", "before", "after"]
+    list_filter = [
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        "action",
+        ("subject", admin.RelatedOnlyFieldListFilter),
+        "at",
+    ]
+    search_fields = ["actor__username", "subject__username", "target", "action"]
+    list_select_related = ["actor", "subject"]
+    date_hierarchy = "at"
+    fields = ["at", "actor", "action", "subject", "target", "before", "after"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -42,3 +42,38 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} for #{self.generation_id}"
+
+
+class AuditEntry(models.Model):
+    """Who did what to whom, when, with the values before and after. Written through
+    `studio.moderation.audit.record`, never changed afterwards."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who acted; empty for the system (automatic rules, commands).",
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="audit_entries",
+        help_text="The person it was done to.",
+    )
+    target = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor or 'system'} at {self.at:%Y-%m-%d %H:%M}"
