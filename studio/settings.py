@@ -301,6 +301,13 @@ THUMBNAIL_SIZE = 512
 UPLOAD_MAX_BYTES = env_int("STUDIO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env_int("STUDIO_UPLOAD_MAX_PIXELS", 40_000_000)
 
+# --- Batches and bulk work --------------------------------------------------------------
+# Images one submit may ask for (the composer's `count`); each is its own upstream job.
+BATCH_MAX = env_int("STUDIO_BATCH_MAX", 4)
+# Originals one bulk download may put in its zip: the zip is streamed, but each file is a
+# read from storage, and a request that runs for minutes ties up a web worker.
+ZIP_MAX_FILES = env_int("STUDIO_ZIP_MAX_FILES", 100)
+
 # --- django-q2 -------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_CLUSTER = {

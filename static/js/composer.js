@@ -92,9 +92,25 @@
     const table = cfg.prices[model] && cfg.prices[model][type];
     const price = form.querySelector("[data-price]");
     if (table && price) {
-      const text = "$" + table[Math.min(count, table.length - 1)];
+      const each = table[Math.min(count, table.length - 1)];
+      const text = "$" + each;
       if (price.textContent !== text) price.textContent = text;
+      showBatchPrice(form, each);
     }
+  }
+
+  // A batch costs its size times the price of one image: shown as "× 4 images = $…".
+  // In ten-thousandths of a dollar, as the server's Decimal keeps it, so no float drifts.
+  function showBatchPrice(form, each) {
+    const input = form.querySelector('[name="count"]');
+    const times = form.querySelector("[data-price-times]");
+    if (!input || !times) return;
+    const max = parseInt(input.getAttribute("max") || "1", 10);
+    const images = Math.min(Math.max(parseInt(input.value, 10) || 1, 1), max);
+    const total = (Math.round(parseFloat(each) * 10000) * images) / 10000;
+    times.hidden = images === 1;
+    times.querySelector("[data-price-count]").textContent = String(images);
+    times.querySelector("[data-price-total]").textContent = "$" + total.toFixed(4);
   }
 
   // --- previews -----------------------------------------------------------------------
@@ -264,7 +280,7 @@
     const form = event.target.closest && event.target.closest(FORM);
     if (!form) return;
     if (event.target.name === "prompt") updateCounter(form);
-    if (event.target.name === "image_ref_url") updateSummary(form);
+    if (event.target.name === "image_ref_url" || event.target.name === "count") updateSummary(form);
   });
 
   document.addEventListener("change", (event) => {
@@ -356,3 +372,14 @@
     init(document);
   }
 })();
+
+// A refused submission (a `count` out of range: 400) comes back as the form with its
+// message, retargeted at #composer-form by the server: swap it in although the status is an
+// error (htmx swaps no 4xx by default, and the message belongs in the form, not a toast).
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const xhr = event.detail.xhr;
+  if (xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget") === "#composer-form") {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -77,3 +77,19 @@ def get_team_for(user, slug: str) -> Team:
 def team_generations(team: Team) -> QuerySet[Generation]:
     """What a team's gallery lists; `team` comes from get_team_for."""
     return Generation.objects.filter(team=team)
+
+
+def batch_members_for(user, batch_id) -> list[Generation]:
+    """The members of a batch that `user` may see, by position; 404 when there are none
+    (a batch is seen through its images, so a member unshared later drops out)."""
+    members = list(
+        visible_generations(user)
+        .filter(batch_id=batch_id)
+        .exclude(batch_position=None)
+        .select_related("user", "batch")
+        .prefetch_related("outputs")
+        .order_by("batch_position")
+    )
+    if not members:
+        raise Http404("No such batch")
+    return members

@@ -76,6 +76,17 @@ class ComposerDisplay:
             ref_count=min(self.reference_count(), self.max_refs()),
         )
 
+    def current_count(self) -> int:
+        """Images the form asks for now, within 1..BATCH_MAX (the price shows that many)."""
+        try:
+            count = int(self["count"].value() or 1)
+        except (TypeError, ValueError):
+            return 1
+        return min(max(count, 1), settings.BATCH_MAX)
+
+    def total_price(self) -> Decimal:
+        return self.estimated_price() * self.current_count()
+
     @property
     def kept_source_item(self) -> Kept | None:
         if self.is_bound:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from studio.teams.models import Team
@@ -133,12 +134,22 @@ class GenerationForm(ComposerDisplay, forms.Form):
         },
         help_text="Members of the team will see it in the team's gallery.",
     )
+    count = forms.IntegerField(
+        required=False,
+        initial=1,
+        label="Images",
+        widget=forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
+        error_messages={"invalid": "Give the number of images as a whole number."},
+        help_text="Variations of this prompt, each its own job and its own price.",
+    )
 
     def __init__(self, data=None, files=None, *, user=None, **kwargs) -> None:
         super().__init__(data, files, **kwargs)
         self.user = user if user is not None and user.is_authenticated else None
         if self.user is not None:
             self.fields["team"].queryset = Team.objects.shareable_by(self.user)
+        # Read here, not at import, so an operator's STUDIO_BATCH_MAX (and a test's) holds.
+        self.fields["count"].widget.attrs["max"] = settings.BATCH_MAX
         self._kept_source: StagedUpload | None = None
         self._kept_refs: list[StagedUpload] = []
         self._new_source: NormalisedImage | None = None
@@ -161,6 +172,18 @@ class GenerationForm(ComposerDisplay, forms.Form):
         return values
 
     # --- validation ---------------------------------------------------------------------
+
+    def clean_count(self) -> int:
+        count = self.cleaned_data.get("count")
+        if count is None:
+            return 1  # not sent (an older page, a script): one image, as before batches
+        limit = settings.BATCH_MAX
+        if not 1 <= count <= limit:
+            raise ValidationError(
+                f"Ask for 1 to {limit} images at once; {count} cannot be made.",
+                code="count_range",
+            )
+        return count
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

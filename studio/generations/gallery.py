@@ -87,7 +87,8 @@ class Page:
 
 def page_of(qs: QuerySet[Generation], cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
     """One page, newest first, by keyset (created_at, id): no OFFSET however deep."""
-    qs = qs.order_by("-created_at", "-id").select_related("user").prefetch_related("outputs")
+    qs = qs.order_by("-created_at", "-id").select_related("user", "batch")
+    qs = qs.prefetch_related("outputs")
     position = decode_cursor(cursor) if cursor else None
     if position:
         created, pk = position

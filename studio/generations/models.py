@@ -71,6 +71,12 @@ class Generation(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
+    # One image of a multi-image submit, at 1-based `batch_position`; a retry of a failed
+    # member takes over its batch and position (see batches.py).
+    batch = models.ForeignKey(
+        "Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    batch_position = models.PositiveSmallIntegerField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -90,6 +96,13 @@ class Generation(models.Model):
             models.Index(fields=["user", "-created_at", "-id"], name="gen_user_recent"),
             models.Index(fields=["team", "-created_at", "-id"], name="gen_team_recent"),
             models.Index(fields=["state", "next_attempt_at"], name="gen_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "batch_position"],
+                condition=Q(batch__isnull=False),
+                name="one_member_per_batch_slot",
+            )
         ]
 
     def __str__(self) -> str:
@@ -150,6 +163,19 @@ class Generation(models.Model):
     def elapsed_seconds(self) -> int:
         end = self.completed_at or timezone.now()
         return max(0, int((end - self.created_at).total_seconds()))
+
+
+class Batch(models.Model):
+    """The images of one submit with `count` > 1: the same parameters, one job each."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches"
+    )
+    size = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} of {self.size}"
 
 
 class Reference(models.Model):

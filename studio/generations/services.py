@@ -7,10 +7,12 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from studio.accounts.models import upstream_user_id_for
@@ -20,7 +22,7 @@ from studio.upstream import facts
 
 from . import queue
 from .forms import GenerationForm
-from .models import Generation, Reference, State, now_iso
+from .models import Batch, Generation, Reference, State, now_iso
 
 log = logging.getLogger("studio.generations")
 
@@ -34,11 +36,15 @@ def create_generation(
     inputs: Iterable[dict[str, Any]] = (),
     team=None,
     retry_of: Generation | None = None,
+    batch: Batch | None = None,
+    batch_position: int | None = None,
+    created_at: datetime | None = None,
 ) -> Generation:
     """Save a generation with its inputs and hand it to the worker once committed.
 
     `inputs` are dicts with `role` ("source"/"reference") and either `content` (bytes of an
     already validated image, with `media_type`, `width`, `height`, `name`) or `url`.
+    A member of a batch gets its `batch` and `batch_position` (batches.py makes them).
     """
     inputs = list(inputs)
     ref_count = sum(1 for i in inputs if i["role"] == Reference.Role.REFERENCE)
@@ -47,6 +53,9 @@ def create_generation(
             user=user,
             team=team,
             retry_of=retry_of,
+            batch=batch,
+            batch_position=batch_position,
+            created_at=created_at or timezone.now(),
             estimated_price=facts.estimate_price(
                 model=data["model"], type=data["type"], ref_count=ref_count
             ),
@@ -123,14 +132,26 @@ def inputs_of(gen: Generation) -> list[dict[str, Any]]:
 
 
 def retry_generation(gen: Generation) -> Generation:
-    """A new generation with the same inputs; the failed one stays as it was."""
-    return create_generation(
-        user=gen.user,
-        data={f: getattr(gen, f) for f in PARAM_FIELDS},
-        inputs=inputs_of(gen),
-        team=gen.team,
-        retry_of=gen,
-    )
+    """A new generation with the same inputs; the failed one stays as it was, except that
+    in a batch the new one takes its place (same batch, same position) and the failed one
+    leaves it, so the batch still holds one image per position."""
+    with transaction.atomic():
+        batch, position = gen.batch, gen.batch_position
+        # Conditional: of two Retry clicks racing, only one takes the slot over.
+        if batch is not None and not Generation.objects.filter(pk=gen.pk, batch=batch).update(
+            batch=None, batch_position=None
+        ):
+            batch = position = None
+        gen.batch, gen.batch_position = None, None
+        return create_generation(
+            user=gen.user,
+            data={f: getattr(gen, f) for f in PARAM_FIELDS},
+            inputs=inputs_of(gen),
+            team=gen.team,
+            retry_of=gen,
+            batch=batch,
+            batch_position=position,
+        )
 
 
 def delete_generation(gen: Generation) -> None:

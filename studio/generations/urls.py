@@ -18,5 +18,7 @@ urlpatterns = [
     path("gallery/poll/", views.gallery_poll, name="gallery-poll"),
     path("teams/<slug:slug>/", views.team_gallery, name="team-gallery"),
     path("generations/", views.create, name="generation-create"),
+    path("generations/bulk/", views.bulk_action, name="generations-bulk"),
+    path("batches/<int:batch_id>/", views.batch_compare, name="batch-compare"),
     path("generations/<int:generation_id>/", include(one_generation)),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -14,9 +14,10 @@ from django_htmx.http import push_url, reswap, retarget
 
 from studio.core.files import file_response
 from studio.core.media import extension_for
+from studio.teams.models import Team
 from studio.upstream import facts
 
-from . import access, gallery, prefill, services
+from . import access, batches, bulk, gallery, prefill, services
 from .forms import GenerationForm
 from .models import FINAL, Generation, Output, Reference
 
@@ -32,7 +33,7 @@ def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) 
     """One page of a gallery (the studio's or a team's) at `url`, filtered as asked."""
     filters = gallery.Filters.from_request(request.GET)
     page = gallery.page_of(filters.apply(generations), request.GET.get("cursor"))
-    page.items = access.mark_for(request.user, page.items)
+    page.items = access.mark_for(request.user, batches.grouped(page.items))
     query = filters.querystring()
     more = f"{url}?cursor={page.next_cursor}" + (f"&{query}" if query else "")
     return {
@@ -43,6 +44,7 @@ def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) 
         "filtered_url": f"{url}?{query}" if query else url,
         "more_url": more if page.next_cursor else None,
         "states": ["active", "completed", "failed"],
+        "share_teams": list(Team.objects.shareable_by(request.user)),
         "models": facts.MODELS,
     }
 
@@ -112,7 +114,8 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     """One request for every in-flight card on the page: out-of-band card updates."""
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
     visible = access.visible_generations(request.user).filter(pk__in=ids)
-    gens = access.mark_for(request.user, visible.select_related("user").prefetch_related("outputs"))
+    visible = visible.select_related("user", "batch").prefetch_related("outputs")
+    gens = access.mark_for(request.user, visible)
     finished = [g for g in gens if g.state in FINAL]
     # Deleted (or no longer shared) since the page was drawn: drop the card, or the page
     # would poll for it for ever.
@@ -147,30 +150,47 @@ def create(request: HttpRequest) -> HttpResponse:
     form = GenerationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
         services.keep_valid_uploads(form=form, user=request.user)
+        # A batch refused whole (its `count` out of range) is a 400, for htmx too.
+        status = 400 if "count" in form.errors else 200
         if request.htmx:
-            response = render(request, "generations/_form.html", {"form": form})
+            response = render(request, "generations/_form.html", {"form": form}, status=status)
             return reswap(retarget(response, "#composer-form"), "outerHTML")
         context = {"form": form, **_studio_context(request)}
         return render(request, "generations/studio.html", context, status=400)
-    gen = services.create_generation(
+    count = form.cleaned_data["count"]
+    # Budget (issue 9b) and rate limit (issue 11) hook: when they reach this view, each
+    # must be asked for all `count` images before batches.submit saves any of them.
+    gens = batches.submit(
         user=request.user,
         data=form.cleaned_data,
         inputs=form.inputs(),
         team=form.cleaned_data.get("team"),
+        count=count,
+    )
+    announcement = (
+        "Submitted: the image is on its way."
+        if count == 1
+        else f"Submitted: {count} images are on their way."
     )
     if request.htmx:
-        return _new_card(request, gen, "Submitted: the image is on its way.")
+        return _new_cards(request, gens, announcement)
     # Without JavaScript the page reloads: keep the prompt and settings for the next try,
     # as the htmx form does.
-    request.session[LAST_SETTINGS] = {f: getattr(gen, f) for f in services.PARAM_FIELDS}
-    messages.success(request, "Submitted: the image is on its way.")
+    request.session[LAST_SETTINGS] = {
+        **{f: getattr(gens[0], f) for f in services.PARAM_FIELDS},
+        "count": count,
+    }
+    messages.success(request, announcement)
     return redirect("studio")
 
 
-def _new_card(request: HttpRequest, gen: Generation, announcement: str) -> HttpResponse:
-    [gen] = access.mark_for(request.user, [gen])
-    context = {"gen": gen, "announcement": announcement}
+def _new_cards(request: HttpRequest, gens: list[Generation], announcement: str) -> HttpResponse:
+    context = {"generations": access.mark_for(request.user, gens), "announcement": announcement}
     return render(request, "generations/_gallery.html#new-card", context)
+
+
+def _new_card(request: HttpRequest, gen: Generation, announcement: str) -> HttpResponse:
+    return _new_cards(request, [gen], announcement)
 
 
 @login_required
@@ -266,3 +286,50 @@ def input_file(request: HttpRequest, generation_id: int, input_id: int) -> HttpR
     if ref is None:
         raise Http404("No such input")
     return file_response(ref.file, content_type=ref.media_type, max_age=FILE_MAX_AGE)
+
+
+@login_required
+@require_GET
+def batch_compare(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The images of one batch side by side, each with its state and actions."""
+    members = access.mark_for(request.user, access.batch_members_for(request.user, batch_id))
+    batch = members[0].batch
+    context = {
+        "batch": batch,
+        "members": members,
+        "in_flight": any(m.in_flight for m in members),
+    }
+    return render(request, "generations/compare.html", context)
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """`action` on every `ids` the person may act on; the rest skipped and reported."""
+    action = request.POST.get("action", "")
+    back = _back(request, reverse("studio"))
+    try:
+        ids = bulk.parse_ids(request.POST.getlist("ids"))
+        if action == "download":
+            return _zip_response(bulk.download(user=request.user, ids=ids))
+        if action == "delete" and request.POST.get("confirm") != "1":
+            # One confirmation for the lot, saying how many (the page's script asks it in
+            # a dialog; without script this page asks).
+            context = {"ids": ids, "count": len(ids), "next": back}
+            return render(request, "generations/bulk_delete.html", context)
+        outcome = bulk.apply(
+            user=request.user, action=action, ids=ids, team_slug=request.POST.get("team", "")
+        )
+    except bulk.BulkError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    messages.success(request, outcome.message() + ".")
+    return redirect(back)
+
+
+def _zip_response(download: bulk.Download) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(download.stream(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    # What was left out, for a script (the browser only saves the file).
+    response["X-Studio-Bulk"] = download.outcome.message()
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,202 @@
+"""Acting on many generations at once: `POST /generations/bulk/` with `action` and `ids`.
+
+Every action asks the access module exactly what its single-item form asks, one item at a
+time; an item the person may not act on is skipped and counted, never an error for the
+rest ("3 deleted, 1 was not yours"). Ids that do not exist or that the person may not see
+count as "not yours" too, so the answer tells nothing about other people's work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.text import slugify
+
+from studio.core.media import extension_for
+from studio.teams.models import Team
+
+from . import access, services, zips
+from .models import Generation, Output, State
+
+ACTIONS = ("download", "share", "unshare", "favourite", "unfavourite", "delete")
+# More than any gallery loads in one sitting; past it the request is refused unread.
+MAX_IDS = 1000
+NOT_YOURS = "not yours"
+
+DONE = {
+    "download": "in the zip",
+    "share": "shared",
+    "unshare": "unshared",
+    "favourite": "starred",
+    "unfavourite": "unstarred",
+    "delete": "deleted",
+}
+
+
+class BulkError(ValueError):
+    """A request refused whole (400); the message is for the person who sent it."""
+
+
+@dataclass
+class Outcome:
+    action: str
+    done: list[Generation] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> how many
+    team: Team | None = None
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        if n:
+            self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+    def message(self) -> str:
+        """ "3 deleted, 1 was not yours"."""
+        done = DONE[self.action]
+        if self.action == "share" and self.team is not None:
+            done += f" with {self.team.name}"
+        parts = [f"{len(self.done)} {done}"]
+        for reason, n in self.skipped.items():
+            parts.append(f"{n} {'was' if n == 1 else 'were'} {reason}")
+        return ", ".join(parts)
+
+
+def parse_ids(values: Iterable[str]) -> list[int]:
+    """The ids as posted (several `ids` fields, or one comma-separated), unique, in order."""
+    ids: list[int] = []
+    for value in values:
+        for part in str(value).split(","):
+            part = part.strip()
+            if not part.isdigit():
+                if part:
+                    raise BulkError(f"“{part[:20]}” is not a generation id.")
+                continue
+            if int(part) not in ids:
+                ids.append(int(part))
+    if not ids:
+        raise BulkError("Nothing was selected: tick the images to act on first.")
+    if len(ids) > MAX_IDS:
+        raise BulkError(f"{len(ids)} images were selected; at most {MAX_IDS} at once.")
+    return ids
+
+
+def _split(
+    user, ids: list[int], may: Callable[[object, Generation], bool], outcome: Outcome
+) -> list[Generation]:
+    """The generations among `ids` that `may` allows, in the order given; the rest counted
+    as not the person's."""
+    seen = {g.pk: g for g in access.visible_generations(user).filter(pk__in=ids)}
+    allowed = [seen[i] for i in ids if i in seen and may(user, seen[i])]
+    outcome.skip(NOT_YOURS, len(ids) - len(allowed))
+    return allowed
+
+
+def shareable_team(user, slug: str) -> Team:
+    """The team `user` may share with (editor or owner), as the composer's choice is."""
+    team = Team.objects.shareable_by(user).filter(slug=slug).first() if slug else None
+    if team is None:
+        raise BulkError(
+            "Choose one of your teams (where you are an editor or owner) to share with."
+        )
+    return team
+
+
+def apply(*, user, action: str, ids: list[int], team_slug: str = "") -> Outcome:
+    """Every action but download; each item through the same rule as its single action."""
+    if action not in ACTIONS or action == "download":
+        raise BulkError(f"“{action[:20]}” is not something that can be done to a selection.")
+    outcome = Outcome(action)
+    with transaction.atomic():
+        if action == "delete":
+            for gen in _split(user, ids, access.may_change, outcome):
+                services.delete_generation(gen)
+                outcome.done.append(gen)
+        elif action in ("favourite", "unfavourite"):
+            for gen in _split(user, ids, access.may_change, outcome):
+                gen.favourite = action == "favourite"
+                gen.save(update_fields=["favourite", "updated_at"])
+                outcome.done.append(gen)
+        elif action == "share":
+            outcome.team = team = shareable_team(user, team_slug)
+            for gen in _split(user, ids, access.may_change, outcome):
+                gen.team = team
+                gen.save(update_fields=["team", "updated_at"])
+                outcome.done.append(gen)
+        else:  # unshare
+            for gen in _split(user, ids, access.may_change, outcome):
+                if gen.team_id is None:
+                    outcome.skip("not shared")
+                    continue
+                gen.team = None
+                gen.save(update_fields=["team", "updated_at"])
+                outcome.done.append(gen)
+    return outcome
+
+
+# --- download ---------------------------------------------------------------------------
+
+
+@dataclass
+class Download:
+    outcome: Outcome
+    entries: list[tuple[str, Output]]
+
+    @property
+    def filename(self) -> str:
+        n = len(self.entries)
+        return f"studio-{n}-image{'s' if n != 1 else ''}.zip"
+
+    def stream(self) -> Iterator[bytes]:
+        return zips.stream(
+            (name, (lambda out=out: out.file.open("rb"))) for name, out in self.entries
+        )
+
+
+def _may_see(user, gen: Generation) -> bool:
+    return True  # _split starts from what the person may see: that is the download rule
+
+
+def download(*, user, ids: list[int]) -> Download:
+    """The originals of the chosen images that `user` may see, named from the prompt and the
+    position ("a-red-fox-in-snow-2.png" for the second of a batch)."""
+    outcome = Outcome("download")
+    gens = _split(user, ids, _may_see, outcome)
+    outputs = {
+        gen.pk: list(gen.outputs.all())
+        for gen in Generation.objects.filter(pk__in=[g.pk for g in gens]).prefetch_related(
+            "outputs"
+        )
+    }
+    entries: list[tuple[str, Output]] = []
+    taken: set[str] = set()
+    for gen in gens:
+        files = outputs.get(gen.pk, []) if gen.state == State.COMPLETED else []
+        if not files:
+            outcome.skip("without an image yet" if gen.in_flight else "without an image")
+            continue
+        outcome.done.append(gen)
+        for out in files:
+            name = _zip_name(gen, out, several=len(files) > 1, taken=taken)
+            taken.add(name)
+            entries.append((name, out))
+    limit = settings.ZIP_MAX_FILES
+    if len(entries) > limit:
+        raise BulkError(
+            f"{len(entries)} images were chosen; one zip holds at most {limit}. "
+            "Download them in smaller groups."
+        )
+    if not entries:
+        raise BulkError(f"Nothing to download: {outcome.message()}.")
+    return Download(outcome, entries)
+
+
+def _zip_name(gen: Generation, out: Output, *, several: bool, taken: set[str]) -> str:
+    words = slugify(gen.prompt)[:60].strip("-") or "image"
+    stem = f"{words}-{gen.batch_position or 1}"
+    if several:
+        stem += f"-{out.position + 1}"
+    ext = extension_for(out.media_type)
+    name = f"{stem}.{ext}"
+    # The same prompt twice (a remix, a retry): the id tells them apart.
+    return name if name not in taken else f"{stem}-{gen.pk}.{ext}"
