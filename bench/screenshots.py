@@ -166,9 +166,11 @@ class Studio:
         model: str = "uni-1",
         output_format: str = "png",
         refs: list[dict[str, Any]] | None = None,
+        count: int = 1,
     ) -> None:
         form = page.locator("#composer-form")
         form.locator("[name=prompt]").fill(prompt)
+        form.locator("[name=count]").fill(str(count))
         form.locator(f'input[name=aspect_ratio][value="{ratio}"]').check()
         form.locator("select[name=style]").select_option(style)
         form.locator("select[name=model]").select_option(model)
@@ -184,7 +186,7 @@ class Studio:
         before = cards.count()
         self.fill(page, prompt, **fields)
         page.locator("#composer-form button[type=submit]").click()
-        expect(cards).to_have_count(before + 1)
+        expect(cards).to_have_count(before + fields.get("count", 1))
         return int(cards.first.get_attribute("data-generation-id") or 0)
 
     def card(self, page: Page, gen_id: int):
@@ -282,6 +284,11 @@ def make_gallery(studio: Studio, page: Page, start_worker, stop_worker) -> dict[
     ids["failed"] = studio.submit(
         page, "a glass greenhouse full of orchids [simulate:generation_failed]"
     )
+    # A batch of four variations of one prompt, for the compare page.
+    batch_card = studio.submit(
+        page, "a paper lantern festival on a mountain lake at night, long exposure", count=4
+    )
+    ids["batch"] = int(studio.card(page, batch_card).get_attribute("data-batch-id") or 0)
     expect(page.locator(IN_FLIGHT)).to_have_count(0, timeout=90_000)
     # An edit of a finished image, through "Edit this image" on its detail page.
     page.goto(f"{studio.base}/generations/{ids['lighthouse']}/")
@@ -350,6 +357,28 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
             p.goto(f"{studio.base}/generations/{ids[key]}/")
             p.wait_for_load_state("networkidle")
             shoot(p, f"{name}-{suffix}.png", saved, full_page=True)
+
+    # A batch's compare page: 2×2 on a desktop, a swipeable strip on a phone.
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        p.goto(f"{studio.base}/batches/{ids['batch']}/")
+        expect(p.locator(".compare-item img")).to_have_count(4)
+        p.wait_for_load_state("networkidle")
+        shoot(p, f"compare-{suffix}.png", saved, full_page=suffix == "desktop")
+
+    # The gallery in selection mode: three cards ticked, the bulk actions and their count.
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        p.goto(f"{studio.base}/")
+        expect(p.locator(f"{CARDS} img").first).to_be_visible()
+        p.locator("[data-select-mode]").click()
+        for n in range(3):
+            p.locator(f"{CARDS} [data-select]").nth(n).check()
+        expect(p.locator("[data-selected-count]")).to_have_text("3 selected")
+        p.wait_for_load_state("networkidle")
+        if suffix == "desktop":
+            shoot(p, "select-desktop.png", saved, full_page=True)
+        else:
+            clip = clip_of(p, ".gallery-wrap", until=f"{CARDS} >> nth=3")
+            shoot(p, "select-phone.png", saved, full_page=True, clip=clip)
 
     # A form error: a text file named .png among the references; the rest is kept.
     notes = {"name": "notes.png", "mimeType": "image/png", "buffer": b"shopping list: eggs\n"}
