@@ -1,17 +1,18 @@
 """Benchmarks for `make bench`: prints what it measured on this machine.
 
-Runs against a throwaway SQLite database and media folder, so it never touches your data.
+Runs against a throwaway SQLite database and media folder, so it never touches your data;
+the scale and load benchmarks also use PostgreSQL and Redis when they answer on 127.0.0.1:
+BENCH_PG_URL names a database they drop and recreate (default studio_bench), BENCH_REDIS_URL
+a Redis database (default 15). BENCH_LOAD_ARGS passes options to bench/web_load.py (e.g.
+"--seconds 30 --step-seconds 20" for a shorter run).
 """
 
 from __future__ import annotations
 
 import io
 import os
-import statistics
 import sys
 import tempfile
-import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,58 +30,10 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from PIL import Image  # noqa: E402
 
-
-def timed(fn, repeat: int = 15) -> tuple[float, float]:
-    """Median and max wall time in ms over `repeat` runs (after one warm-up)."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), max(samples)
-
-
-def count_queries(fn) -> int:
-    # request_started clears the query log, so start from an empty one.
-    connection.queries_log.clear()
-    with CaptureQueriesContext(connection) as ctx:
-        fn()
-    return len(ctx.captured_queries)
-
-
-def peak_rss_added(fn) -> str:
-    """Growth of the process's peak resident memory while `fn` runs (Linux), which counts
-    Pillow's pixel buffers too; tracemalloc would only see Python objects."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")  # reset VmHWM to the current RSS
-        before = _vm("VmHWM")
-        fn()
-        return f"{(_vm('VmHWM') - before) / 1024:.0f} MB (peak RSS)"
-    except OSError:
-        tracemalloc.start()
-        fn()
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        return f"{peak / 1e6:.0f} MB (Python objects only)"
-
-
-def _vm(field: str) -> int:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])  # kB
-    raise OSError(f"{field} not in /proc/self/status")
-
-
-def row(name: str, median: float, worst: float, extra: str = "") -> None:
-    print(f"{name:<50} median {median:8.1f} ms   max {worst:8.1f} ms   {extra}", flush=True)
+from bench.measure import count_queries, peak_rss_added, row, timed  # noqa: E402
 
 
 def bench_gallery() -> None:
@@ -145,12 +98,43 @@ def bench_upload_validation() -> None:
     )
 
 
+def bench_gallery_scale() -> None:
+    """bench/gallery_scale.py once per database: its own process, as the database is chosen
+    when settings load."""
+    import subprocess
+
+    from bench.web_load import reachable, recreate_postgres
+
+    runs = [f"sqlite:///{WORK / 'scale.sqlite3'}"]
+    pg = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/studio_bench")
+    if reachable(pg, 5432):
+        recreate_postgres(pg)
+        runs.append(pg)
+    else:
+        print("(PostgreSQL not reachable on 127.0.0.1: the gallery at scale on SQLite only)")
+    for _, url in runs:
+        env = {**os.environ, "DATABASE_URL": url}
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "gallery_scale.py")], env=env, check=True
+        )
+
+
+def bench_web_load() -> None:
+    import subprocess
+
+    # Its own process: it picks PostgreSQL + Redis itself and starts gunicorn on them.
+    args = os.environ.get("BENCH_LOAD_ARGS", "").split()
+    subprocess.run([sys.executable, str(ROOT / "bench" / "web_load.py"), *args], check=True)
+
+
 def main() -> None:
     call_command("migrate", verbosity=0)
     print(f"Studio benchmarks (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, SQLite)")
     bench_gallery()
     bench_render()
     bench_upload_validation()
+    bench_gallery_scale()
+    bench_web_load()
 
 
 if __name__ == "__main__":
