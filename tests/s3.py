@@ -8,6 +8,7 @@ here mocks a storage call: boto3 speaks the S3 wire protocol to a socket.
 from __future__ import annotations
 
 import contextlib
+import copy
 import socket
 import subprocess
 import sys
@@ -137,4 +138,8 @@ def s3_media(settings, s3_server: str) -> Bucket:
             ),
         },
     }
+    # As settings.py does with S3 on: the CSP's img-src admits the bucket's origin.
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["img-src"].append(settings.S3_MEDIA_ORIGIN)
+    settings.CONTENT_SECURITY_POLICY = policy
     return Bucket(name=bucket, endpoint_url=s3_server, client=client(s3_server))
