@@ -2,8 +2,8 @@
 Chromium through pytest-playwright (sync API), with a real django-q2 worker on demand.
 
 Fixtures here: `user` (known password), `log_in`, `logged_in_page` (logged in through the
-real login form), `worker` (tests/worker.py) and pytest-playwright's own `page`, `context`,
-`browser`. Mark every test module with `pytestmark = pytest.mark.browser`.
+real login form), `worker` (tests/worker.py), `s3_media` (tests/s3.py) and pytest-playwright's
+own `page`, `context`, `browser`. Mark every test module with `pytestmark = pytest.mark.browser`.
 """
 
 from __future__ import annotations
