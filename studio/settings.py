@@ -290,6 +290,9 @@ POLL_MIN_SECONDS = 2.0
 POLL_MAX_SECONDS = 10.0
 POLL_LOOP_MAX_SLEEP = 3.0
 POLL_LEASE_SECONDS = 60
+# How often an open team gallery asks whether something new was shared (seconds, while
+# the tab is visible). Slow on purpose: one small request per member, answered 204.
+TEAM_NEWS_SECONDS = 15
 # One turn of the polling loop stops taking rows after this long, well inside the task
 # timeout below: django-q2 kills a task that overruns, and a killed worker can stall it.
 POLL_TURN_BUDGET_SECONDS = 30

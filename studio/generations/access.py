@@ -1,12 +1,20 @@
-"""Who may see or change a generation, and whose team gallery one may open.
+"""Who may see or change a generation, and what one may do in a team: the one place that
+answers "may see", "may share", "may unshare", "may delete", "may favourite", "may manage
+members". Every view, partial, poll and file download asks here; the team rules
+themselves (membership, roles) belong to `studio.teams`.
 
-Every view, partial, poll and file download asks here; the team rules themselves
-(membership, who may share) belong to `studio.teams`. Outsiders get 404, never 403, so
-that a guessed id tells them nothing.
+The rule (issue 8):
+- a generation is seen by its author, by every member of the team it is shared with
+  (viewer, editor, owner), and by reviewers (`generations.view_generation`);
+- anyone who sees it may star it (the star is theirs) and remix it into their own work;
+- its author may share it with a team where they are editor or owner, and unshare it
+  (even after leaving that team); a team owner may take any item out of the team gallery;
+- only the author may delete or retry it;
+- a team's gallery and members page are seen by its members; only owners manage members.
 
-Today: a generation is seen by its author, by the members of the team it is shared with
-(any role), and by holders of `generations.view_generation` (reviewers in the admin); only
-its author may change it (favourite, retry, delete).
+Outsiders get 404, never 403, so that a guessed id tells them nothing. A refused change to
+a generation one may see is also 404 (as if the action did not exist for them); a member
+who may see a team but not manage it gets 403 on the members page's actions.
 """
 
 from __future__ import annotations
@@ -16,15 +24,21 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from studio.teams.models import Team
+from studio.teams.models import MANAGING_ROLES, SHARING_ROLES, Membership, Team
 
-from .models import Generation
+from .models import Favourite, Generation
+
+REVIEW_PERMISSION = "generations.view_generation"
+
+
+def is_reviewer(user) -> bool:
+    return user.is_authenticated and user.has_perm(REVIEW_PERMISSION)
 
 
 def visible_generations(user) -> QuerySet[Generation]:
     if not user.is_authenticated:
         return Generation.objects.none()
-    if user.has_perm("generations.view_generation"):
+    if is_reviewer(user):
         # Admins reviewing moderated failures see the inputs and outputs they judge.
         return Generation.objects.all()
     return Generation.objects.filter(Q(user=user) | Q(team__in=Team.objects.for_member(user)))
@@ -42,8 +56,39 @@ def is_author(user, generation: Generation) -> bool:
 
 
 def may_change(user, generation: Generation) -> bool:
-    # Only the author: teammates, whatever their role, and reviewers look but do not touch.
+    """Delete or retry: only the author; teammates, whatever their role, and reviewers
+    look but do not touch."""
     return is_author(user, generation)
+
+
+may_delete = may_change
+may_retry = may_change
+
+
+def may_see(user, generation: Generation) -> bool:
+    return visible_generations(user).filter(pk=generation.pk).exists()
+
+
+def may_favourite(user, generation: Generation) -> bool:
+    """Anyone who sees a generation may star it: the star is theirs alone."""
+    return may_see(user, generation)
+
+
+def may_share(user, generation: Generation, team: Team) -> bool:
+    """Put `generation` in `team`'s gallery: its author, an editor or owner there."""
+    return is_author(user, generation) and team.can_share(user)
+
+
+def may_unshare(user, generation: Generation) -> bool:
+    """Take `generation` out of its team's gallery: its author (even one who left the
+    team), or an owner of that team."""
+    if generation.team_id is None:
+        return False
+    return is_author(user, generation) or generation.team.can_manage(user)
+
+
+def may_manage_members(user, team: Team) -> bool:
+    return team.can_manage(user)
 
 
 def get_generation_for(user, generation_id, *, write: bool = False) -> Generation:
@@ -51,23 +96,49 @@ def get_generation_for(user, generation_id, *, write: bool = False) -> Generatio
     # The write queryset is may_change() as a query.
     qs = own_generations(user) if write else visible_generations(user)
     try:
-        return qs.get(pk=generation_id)
+        return qs.select_related("team", "user").get(pk=generation_id)
     except (Generation.DoesNotExist, ValueError, TypeError):
         raise Http404("No such generation") from None
 
 
 def mark_for(user, generations: Iterable[Generation]) -> list[Generation]:
     """The generations, each told what this viewer may do with it, for the card template:
-    `is_own` (no "by …" line) and `can_change` (star, retry)."""
+    `is_own` (no author line), `can_change` (retry, delete), `can_share` (the share menu),
+    `can_unshare`, `is_starred` (this viewer's star). Two queries for any number of cards
+    (their roles, their stars; a third for the teams to share with when some card is the
+    viewer's own), whatever the page size."""
     marked = list(generations)
+    if not marked:
+        return marked
+    roles = Membership.objects.roles_of(user)
+    starred = set()
+    if user.is_authenticated:
+        starred = set(
+            Favourite.objects.filter(user=user, generation__in=marked).values_list(
+                "generation_id", flat=True
+            )
+        )
+    share_teams: list[Team] = []
+    if any(role in SHARING_ROLES for role in roles.values()) and any(
+        is_author(user, g) for g in marked
+    ):
+        share_teams = list(shareable_teams(user))
     for gen in marked:
-        gen.is_own = is_author(user, gen)
-        gen.can_change = may_change(user, gen)
+        own = is_author(user, gen)
+        gen.is_own = own
+        gen.can_change = own
+        gen.can_share = own and bool(share_teams)
+        gen.share_teams = share_teams
+        gen.can_unshare = gen.team_id is not None and (
+            own or roles.get(gen.team_id) in MANAGING_ROLES
+        )
+        gen.is_starred = gen.pk in starred
+        gen.can_star = user.is_authenticated
     return marked
 
 
 def get_team_for(user, slug: str) -> Team:
-    """The team whose gallery `user` may open (any member), or 404."""
+    """The team whose gallery and members page `user` may open (any member), or 404."""
     try:
         return Team.objects.for_member(user).get(slug=slug)
     except Team.DoesNotExist:
@@ -93,3 +164,8 @@ def batch_members_for(user, batch_id) -> list[Generation]:
     if not members:
         raise Http404("No such batch")
     return members
+
+
+def shareable_teams(user) -> QuerySet[Team]:
+    """The teams `user` may share their own work with (the form's and menu's choices)."""
+    return Team.objects.shareable_by(user)

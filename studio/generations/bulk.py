@@ -92,6 +92,11 @@ def _split(
     return allowed
 
 
+def _may_unshare(user, gen: Generation) -> bool:
+    # A private item is the author's to report as "not shared", not as "not yours".
+    return access.may_unshare(user, gen) if gen.team_id else access.is_author(user, gen)
+
+
 def shareable_team(user, slug: str) -> Team:
     """The team `user` may share with (editor or owner), as the composer's choice is."""
     team = Team.objects.shareable_by(user).filter(slug=slug).first() if slug else None
@@ -113,23 +118,22 @@ def apply(*, user, action: str, ids: list[int], team_slug: str = "") -> Outcome:
                 services.delete_generation(gen)
                 outcome.done.append(gen)
         elif action in ("favourite", "unfavourite"):
-            for gen in _split(user, ids, access.may_change, outcome):
-                gen.favourite = action == "favourite"
-                gen.save(update_fields=["favourite", "updated_at"])
+            # A star is the person's own, on anything they see (access.may_favourite).
+            for gen in _split(user, ids, access.may_favourite, outcome):
+                services.set_favourite(user=user, generation=gen, on=action == "favourite")
                 outcome.done.append(gen)
         elif action == "share":
             outcome.team = team = shareable_team(user, team_slug)
-            for gen in _split(user, ids, access.may_change, outcome):
-                gen.team = team
-                gen.save(update_fields=["team", "updated_at"])
+            may_share = lambda u, g: access.may_share(u, g, team)  # noqa: E731
+            for gen in _split(user, ids, may_share, outcome):
+                services.share(user=user, generation=gen, team=team)
                 outcome.done.append(gen)
-        else:  # unshare
-            for gen in _split(user, ids, access.may_change, outcome):
+        else:  # unshare: the author, or an owner of the team it is shared with
+            for gen in _split(user, ids, _may_unshare, outcome):
                 if gen.team_id is None:
                     outcome.skip("not shared")
                     continue
-                gen.team = None
-                gen.save(update_fields=["team", "updated_at"])
+                services.unshare(user=user, generation=gen)
                 outcome.done.append(gen)
     return outcome
 

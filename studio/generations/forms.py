@@ -126,6 +126,7 @@ class GenerationForm(ComposerDisplay, forms.Form):
     )
     team = forms.ModelChoiceField(
         queryset=Team.objects.none(),
+        to_field_name="slug",  # the field takes a team's slug (DESIGN.md), never its id
         required=False,
         label="Share with team",
         empty_label="No one: only me",

@@ -39,7 +39,8 @@ class Filters:
             favourite=params.get("favourite") in ("1", "on", "true"),
         )
 
-    def apply(self, qs: QuerySet[Generation]) -> QuerySet[Generation]:
+    def apply(self, qs: QuerySet[Generation], *, user=None) -> QuerySet[Generation]:
+        """`user`: whose stars the favourites filter means (each person has their own)."""
         if self.q:
             qs = qs.filter(prompt__icontains=self.q)
         if self.state:
@@ -49,7 +50,7 @@ class Filters:
         if self.type:
             qs = qs.filter(type=self.type)
         if self.favourite:
-            qs = qs.filter(favourite=True)
+            qs = qs.filter(favourites__user=user) if user is not None else qs.none()
         return qs
 
     @property
@@ -87,7 +88,7 @@ class Page:
 
 def page_of(qs: QuerySet[Generation], cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
     """One page, newest first, by keyset (created_at, id): no OFFSET however deep."""
-    qs = qs.order_by("-created_at", "-id").select_related("user", "batch")
+    qs = qs.order_by("-created_at", "-id").select_related("user", "team", "batch")
     qs = qs.prefetch_related("outputs")
     position = decode_cursor(cursor) if cursor else None
     if position:

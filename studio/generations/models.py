@@ -67,7 +67,9 @@ class Generation(models.Model):
     request_ids = models.JSONField(default=list, blank=True)
     history = models.JSONField(default=list, blank=True)
     estimated_price = models.DecimalField(max_digits=8, decimal_places=4, default=Decimal("0"))
-    favourite = models.BooleanField(default=False)
+    # When it was last shared with `team` (None while private): the team gallery's
+    # "anything new?" check asks for rows shared after its last look.
+    shared_at = models.DateTimeField(null=True, blank=True)
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
@@ -95,6 +97,7 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="gen_user_recent"),
             models.Index(fields=["team", "-created_at", "-id"], name="gen_team_recent"),
+            models.Index(fields=["team", "shared_at"], name="gen_team_shared"),
             models.Index(fields=["state", "next_attempt_at"], name="gen_due"),
         ]
         constraints = [
@@ -121,6 +124,11 @@ class Generation(models.Model):
         return self.state == State.FAILED and bool(self.failure) and self.failure.retryable
 
     # --- state changes (in memory; the caller saves the columns it owns) ---------------
+
+    def share_with(self, team) -> None:
+        """Share with `team` (None: only me); in memory, the caller saves team, shared_at."""
+        self.team = team
+        self.shared_at = timezone.now() if team is not None else None
 
     def set_state(self, state: str) -> None:
         """Move to `state`, noting the step in the history (a repeat is not a step)."""
@@ -176,6 +184,24 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.pk} of {self.size}"
+
+
+class Favourite(models.Model):
+    """A star: it belongs to the person who set it, on any generation they may see."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favourites"
+    )
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="favourites")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "generation"], name="one_star_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} stars #{self.generation_id}"
 
 
 class Reference(models.Model):

@@ -35,7 +35,7 @@ def remix(user, generation: Generation) -> dict[str, Any]:
         "image_ref_url": "",
     }
     if _may_share_with(user, generation.team):
-        initial["team"] = generation.team_id
+        initial["team"] = generation.team.slug
     ref_urls: list[str] = []
     for ref in generation.inputs.all():
         if ref.url:

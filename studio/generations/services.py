@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,9 +21,9 @@ from studio.core.media import extension_for
 from studio.uploads import staging
 from studio.upstream import facts
 
-from . import queue
+from . import access, queue
 from .forms import GenerationForm
-from .models import Batch, Generation, Reference, State, now_iso
+from .models import Batch, Favourite, Generation, Reference, State, now_iso
 
 log = logging.getLogger("studio.generations")
 
@@ -49,9 +50,8 @@ def create_generation(
     inputs = list(inputs)
     ref_count = sum(1 for i in inputs if i["role"] == Reference.Role.REFERENCE)
     with transaction.atomic():
-        gen = Generation.objects.create(
+        gen = Generation(
             user=user,
-            team=team,
             retry_of=retry_of,
             batch=batch,
             batch_position=batch_position,
@@ -62,6 +62,8 @@ def create_generation(
             history=[{"state": State.PENDING, "at": now_iso()}],
             **{f: data[f] for f in PARAM_FIELDS},
         )
+        gen.share_with(team)
+        gen.save()
         positions = {Reference.Role.SOURCE: 0, Reference.Role.REFERENCE: 0}
         for item in inputs:
             role = item["role"]
@@ -152,6 +154,54 @@ def retry_generation(gen: Generation) -> Generation:
             batch=batch,
             batch_position=position,
         )
+
+
+def share(*, user, generation: Generation, team) -> Generation:
+    """Put `generation` in `team`'s gallery (`team` None: only me, as unshare). Files are
+    not copied: the team's members reach the same files through the access check.
+    Refused (Http404) unless the access rules allow it, so bulk actions can call it too."""
+    if team is None:
+        return unshare(user=user, generation=generation)
+    if not access.may_share(user, generation, team):
+        raise Http404("You cannot share that generation with that team")
+    if generation.team_id != team.pk:
+        generation.share_with(team)
+        generation.save(update_fields=["team", "shared_at", "updated_at"])
+        log.info("generation %s shared with team %s by %s", generation.pk, team.pk, user.pk)
+    return generation
+
+
+def unshare(*, user, generation: Generation) -> Generation:
+    """Take `generation` out of its team's gallery (never delete it)."""
+    if generation.team_id is None:
+        return generation
+    if not access.may_unshare(user, generation):
+        raise Http404("You cannot take that generation out of the team")
+    team_id = generation.team_id
+    generation.share_with(None)
+    generation.save(update_fields=["team", "shared_at", "updated_at"])
+    log.info("generation %s unshared from team %s by %s", generation.pk, team_id, user.pk)
+    return generation
+
+
+def set_favourite(*, user, generation: Generation, on: bool) -> bool:
+    """Star (or unstar) `generation` for `user` alone; returns whether it is starred."""
+    if not access.may_favourite(user, generation):
+        raise Http404("No such generation")
+    if not on:
+        Favourite.objects.filter(user=user, generation=generation).delete()
+        return False
+    try:
+        with transaction.atomic():
+            Favourite.objects.get_or_create(user=user, generation=generation)
+    except IntegrityError:
+        pass  # a double click raced us to the same star: it is set either way
+    return True
+
+
+def toggle_favourite(*, user, generation: Generation) -> bool:
+    starred = Favourite.objects.filter(user=user, generation=generation).exists()
+    return set_favourite(user=user, generation=generation, on=not starred)
 
 
 def delete_generation(gen: Generation) -> None:

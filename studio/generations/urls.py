@@ -6,6 +6,7 @@ from . import views
 one_generation = [
     path("", views.detail, name="generation-detail"),
     path("favourite/", views.favourite, name="generation-favourite"),
+    path("share/", views.share, name="generation-share"),
     path("retry/", views.retry, name="generation-retry"),
     path("delete/", views.delete, name="generation-delete"),
     path("outputs/<int:position>/", views.output_file, name="output-file"),

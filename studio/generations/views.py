@@ -7,6 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -14,7 +16,8 @@ from django_htmx.http import push_url, reswap, retarget
 
 from studio.core.files import file_response
 from studio.core.media import extension_for
-from studio.teams.models import Team
+from studio.teams.http import leaves_team_on_404
+from studio.teams.models import Membership, Team
 from studio.upstream import facts
 
 from . import access, batches, bulk, gallery, prefill, services
@@ -32,7 +35,9 @@ GALLERY_PAGE = "generations/_gallery.html#gallery-page"
 def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) -> dict:
     """One page of a gallery (the studio's or a team's) at `url`, filtered as asked."""
     filters = gallery.Filters.from_request(request.GET)
-    page = gallery.page_of(filters.apply(generations), request.GET.get("cursor"))
+    page = gallery.page_of(
+        filters.apply(generations, user=request.user), request.GET.get("cursor")
+    )
     page.items = access.mark_for(request.user, batches.grouped(page.items))
     query = filters.querystring()
     more = f"{url}?cursor={page.next_cursor}" + (f"&{query}" if query else "")
@@ -40,6 +45,7 @@ def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) 
         "page": page,
         "filters": filters,
         "team": team,
+        "team_slug": team.slug if team else "",
         "gallery_url": url,
         "filtered_url": f"{url}?{query}" if query else url,
         "more_url": more if page.next_cursor else None,
@@ -92,20 +98,61 @@ def studio(request: HttpRequest) -> HttpResponse:
     if _wants_gallery_page(request):
         return _gallery_page(request, context)
     # Only the whole page has the form: a gallery request must not use up the kept settings.
-    context["form"] = GenerationForm(initial=_studio_initial(request), user=request.user)
+    initial = _studio_initial(request)
+    if "team" not in initial and (default := Membership.objects.default_team_of(request.user)):
+        initial["team"] = default.slug
+    context["form"] = GenerationForm(initial=initial, user=request.user)
     return render(request, "generations/studio.html", context)
 
 
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
+@leaves_team_on_404
 def team_gallery(request: HttpRequest, slug: str) -> HttpResponse:
     team = access.get_team_for(request.user, slug)
     url = reverse("team-gallery", args=[team.slug])
+    if request.htmx and "shared_after" in request.GET:
+        return _team_news(request, team, url)
     context = _gallery_context(request, access.team_generations(team), url=url, team=team)
     if _wants_gallery_page(request):
         return _gallery_page(request, context)
+    context["news_url"] = _news_url(url, context["filters"], timezone.now())
+    context["news_seconds"] = settings.TEAM_NEWS_SECONDS
     return render(request, "generations/team.html", context)
+
+
+def _news_url(url: str, filters: gallery.Filters, since) -> str:
+    from urllib.parse import urlencode
+
+    query = filters.querystring()
+    return f"{url}?{urlencode({'shared_after': since.isoformat()})}" + (
+        f"&{query}" if query else ""
+    )
+
+
+def _team_news(request: HttpRequest, team: Team, url: str) -> HttpResponse:
+    """The team gallery's slow check: what was shared since its last look, or 204."""
+    since = parse_datetime(request.GET.get("shared_after", "")) or timezone.now()
+    filters = gallery.Filters.from_request(request.GET)
+    new = (
+        filters.apply(access.team_generations(team), user=request.user)
+        .filter(shared_at__gt=since)
+        .select_related("user", "team")
+        .prefetch_related("outputs")
+        .order_by("shared_at", "id")[: gallery.PAGE_SIZE]
+    )
+    items = access.mark_for(request.user, new)
+    if not items:
+        return HttpResponse(status=204)
+    context = {
+        "items": list(reversed(items)),  # the newest ends up first in the gallery
+        "team": team,
+        "team_slug": team.slug,
+        "news_url": _news_url(url, filters, items[-1].shared_at),
+        "news_seconds": settings.TEAM_NEWS_SECONDS,
+    }
+    return render(request, "generations/team.html#news", context)
 
 
 @login_required
@@ -114,16 +161,18 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     """One request for every in-flight card on the page: out-of-band card updates."""
     ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()][:200]
     visible = access.visible_generations(request.user).filter(pk__in=ids)
-    visible = visible.select_related("user", "batch").prefetch_related("outputs")
+    visible = visible.select_related("user", "team", "batch").prefetch_related("outputs")
     gens = access.mark_for(request.user, visible)
     finished = [g for g in gens if g.state in FINAL]
     # Deleted (or no longer shared) since the page was drawn: drop the card, or the page
     # would poll for it for ever.
     gone = sorted(set(ids) - {g.pk for g in gens})
+    # A team page's poll says so: its cards name their authors.
+    team_slug = request.GET.get("team", "")[:100]
     return render(
         request,
         "generations/_gallery.html#poll",
-        {"generations": gens, "finished": finished, "gone": gone},
+        {"generations": gens, "finished": finished, "gone": gone, "team_slug": team_slug},
     )
 
 
@@ -197,8 +246,11 @@ def _new_card(request: HttpRequest, gen: Generation, announcement: str) -> HttpR
 @require_GET
 def detail(request: HttpRequest, generation_id: int) -> HttpResponse:
     gen = access.get_generation_for(request.user, generation_id)
+    [gen] = access.mark_for(request.user, [gen])
+    from_team = Team.objects.for_member(request.user).filter(slug=request.GET.get("team", ""))
     context = {
         "gen": gen,
+        "back_team": from_team.first(),
         "outputs": list(gen.outputs.all()),
         "source": [r for r in gen.inputs.all() if r.role == Reference.Role.SOURCE],
         "references": [r for r in gen.inputs.all() if r.role == Reference.Role.REFERENCE],
@@ -213,15 +265,46 @@ def _back(request: HttpRequest, default: str) -> str:
     return nxt if nxt and ok else default
 
 
+def _card(request: HttpRequest, gen: Generation) -> HttpResponse:
+    """The card again after an action, drawn for the gallery it sits in."""
+    [gen] = access.mark_for(request.user, [gen])
+    team_slug = request.POST.get("from_team", "")
+    return render(request, "generations/_card.html", {"gen": gen, "team_slug": team_slug})
+
+
 @login_required
 @require_POST
 def favourite(request: HttpRequest, generation_id: int) -> HttpResponse:
-    gen = access.get_generation_for(request.user, generation_id, write=True)
-    gen.favourite = not gen.favourite
-    gen.save(update_fields=["favourite", "updated_at"])
+    # Anyone who sees it may star it: the star is theirs (see access.may_favourite).
+    gen = access.get_generation_for(request.user, generation_id)
+    services.toggle_favourite(user=request.user, generation=gen)
     if request.htmx:
-        [gen] = access.mark_for(request.user, [gen])
-        return render(request, "generations/_card.html", {"gen": gen})
+        return _card(request, gen)
+    return redirect(_back(request, reverse("generation-detail", args=[gen.pk])))
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """Share with the team named by slug in `team`, or (empty) make it mine only again."""
+    gen = access.get_generation_for(request.user, generation_id)
+    slug = request.POST.get("team", "").strip()
+    team = None
+    if slug:
+        team = Team.objects.filter(slug=slug).first()
+        if team is None:
+            raise Http404("No such team")
+    services.share(user=request.user, generation=gen, team=team)
+    if request.htmx:
+        from_team = request.POST.get("from_team", "")
+        if from_team and (gen.team is None or gen.team.slug != from_team):
+            # Taken out of the team gallery it was shown in: the card leaves that page.
+            return reswap(HttpResponse(""), "delete")
+        return _card(request, gen)
+    if team is not None:
+        messages.success(request, f"Shared with {team.name}.")
+    else:
+        messages.success(request, "Only you see it now.")
     return redirect(_back(request, reverse("generation-detail", args=[gen.pk])))
 
 

@@ -1,27 +1,38 @@
-"""Teams, their members, and every rule about them: who belongs to a team and who may
-share with it. Other apps ask these querysets and methods instead of filtering
-memberships themselves."""
+"""Teams, their members, and every rule about them: who belongs to a team, who may share
+with it, who manages it. Other apps ask these querysets and methods instead of filtering
+memberships themselves; changes to a team go through `studio.teams.services`."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Q
 
 
 class TeamQuerySet(models.QuerySet):
     def for_member(self, user) -> TeamQuerySet:
         """The teams `user` belongs to, in any role, by name."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(memberships__user=user).order_by("name")
+        return self._with_role(user, Membership.Role.values)
 
     def shareable_by(self, user) -> TeamQuerySet:
         """The teams `user` may share a generation with (editor or owner), by name."""
+        return self._with_role(user, SHARING_ROLES)
+
+    def managed_by(self, user) -> TeamQuerySet:
+        """The teams whose members, name and gallery `user` manages (owner), by name."""
+        return self._with_role(user, MANAGING_ROLES)
+
+    def _with_role(self, user, roles) -> TeamQuerySet:
         if not getattr(user, "is_authenticated", False):
             return self.none()
         # One filter() call: the user and the role are conditions on the same membership.
-        return self.filter(memberships__user=user, memberships__role__in=SHARING_ROLES).order_by(
-            "name"
+        return self.filter(memberships__user=user, memberships__role__in=roles).order_by("name")
+
+    def with_counts(self) -> TeamQuerySet:
+        """Each team with `member_count` and `item_count` (what is shared with it)."""
+        return self.annotate(
+            member_count=Count("memberships", distinct=True),
+            item_count=Count("generations", distinct=True),
         )
 
 
@@ -48,6 +59,14 @@ class Team(models.Model):
         """May `user` share a generation with this team (and so put work in its gallery)?"""
         return self.role_of(user) in SHARING_ROLES
 
+    def can_manage(self, user) -> bool:
+        """May `user` add, remove and change members, rename the team and take any item
+        out of its gallery?"""
+        return self.role_of(user) in MANAGING_ROLES
+
+    def owner_count(self) -> int:
+        return self.memberships.filter(role=Membership.Role.OWNER).count()
+
 
 class MembershipQuerySet(models.QuerySet):
     def role_of(self, user, team: Team) -> str | None:
@@ -55,6 +74,23 @@ class MembershipQuerySet(models.QuerySet):
         if not getattr(user, "is_authenticated", False) or team is None:
             return None
         return self.filter(user=user, team=team).values_list("role", flat=True).first()
+
+    def roles_of(self, user) -> dict[int, str]:
+        """{team id: role} for every team of `user`: one query for a whole gallery page."""
+        if not getattr(user, "is_authenticated", False):
+            return {}
+        return dict(self.filter(user=user).values_list("team_id", "role"))
+
+    def default_team_of(self, user) -> Team | None:
+        """The team `user` chose to share with by default, if they still may share with it."""
+        if not getattr(user, "is_authenticated", False):
+            return None
+        m = (
+            self.filter(user=user, is_default=True, role__in=SHARING_ROLES)
+            .select_related("team")
+            .first()
+        )
+        return m.team if m else None
 
 
 class Membership(models.Model):
@@ -69,15 +105,25 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The team the composer preselects for this person (at most one per person).
+    is_default = models.BooleanField(default=False)
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_membership")]
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_membership"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_default=True), name="one_default_team"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
 
 
-# Viewers only look; editors and owners may also share their own work with the team.
+# Viewers only look (and remix into their own work); editors and owners may also share
+# their own work with the team; owners manage it.
 SHARING_ROLES = (Membership.Role.EDITOR, Membership.Role.OWNER)
+MANAGING_ROLES = (Membership.Role.OWNER,)

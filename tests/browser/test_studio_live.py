@@ -24,7 +24,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from studio.generations import outputs, queue, services
-from studio.generations.models import FINAL, Generation, State
+from studio.generations.models import FINAL, Favourite, Generation, State
 from studio.teams.models import Membership, Team
 from tests.generations.helpers import DEFAULTS, image_bytes
 from tests.worker import (

@@ -148,16 +148,17 @@ def test_galleries_list_own_work_and_a_teams_work(people, shared, private, task_
 
 
 @pytest.mark.parametrize("name", ["viewer", "editor", "team_owner"])
-def test_teammates_see_the_detail_and_files_but_no_actions(client, people, shared, name):
+def test_teammates_see_the_detail_and_files_but_no_authors_actions(client, people, shared, name):
     complete(shared)
     client.force_login(people[name])
     page = client.get(f"/generations/{shared.pk}/").content.decode()
     assert "shared with the team" in page
     assert f"/generations/{shared.pk}/delete/" not in page
-    assert f"/generations/{shared.pk}/favourite/" not in page
+    # Their own star (issue 8): a teammate may star what they see.
+    assert f"/generations/{shared.pk}/favourite/" in page
     assert client.get(f"/generations/{shared.pk}/outputs/0/").status_code == 200
     assert client.get(f"/generations/{shared.pk}/outputs/0/thumb/").status_code == 200
-    for action in ["favourite", "retry", "delete"]:
+    for action in ["retry", "delete"]:
         assert client.post(f"/generations/{shared.pk}/{action}/").status_code == 404
 
 
@@ -184,6 +185,7 @@ def test_the_poll_answers_only_for_what_the_viewer_may_see(client, people, share
     ).content.decode()
     assert f'data-generation-id="{shared.pk}"' in body
     assert f'data-generation-id="{private.pk}"' not in body
-    # Drawn for a teammate: named author, no star or retry.
-    assert "by author" in body
-    assert f"/generations/{shared.pk}/favourite/" not in body
+    # Drawn for a teammate: named author, their own star, no retry.
+    assert 'data-author="author"' in body
+    assert f"/generations/{shared.pk}/favourite/" in body
+    assert f"/generations/{shared.pk}/retry/" not in body

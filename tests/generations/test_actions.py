@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from studio.generations.models import Generation, State
+from studio.generations.models import Favourite, Generation, State
 
 from .helpers import complete, image_bytes, make_generation
 
@@ -20,10 +20,13 @@ def test_favourite_toggles_for_the_owner_only(client, owner, outsider, task_queu
     client.force_login(owner)
     body = client.post(f"/generations/{gen.pk}/favourite/", **HTMX).content.decode()
     assert 'aria-pressed="true"' in body
-    gen.refresh_from_db()
-    assert gen.favourite
+    assert Favourite.objects.filter(user=owner, generation=gen).exists()
     client.force_login(outsider)
     assert client.post(f"/generations/{gen.pk}/favourite/").status_code == 404
+    assert list(Favourite.objects.values_list("user__username", flat=True)) == ["owner"]
+    client.force_login(owner)
+    body = client.post(f"/generations/{gen.pk}/favourite/", **HTMX).content.decode()
+    assert 'aria-pressed="false"' in body and not Favourite.objects.exists()
 
 
 def test_star_without_javascript_returns_to_the_gallery(owner_client, owner, task_queue):

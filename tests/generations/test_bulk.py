@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from django.core.files.storage import FileSystemStorage
 
-from studio.generations.models import Generation, State
+from studio.generations.models import Favourite, Generation, State
 
 from .helpers import complete, make_generation
 
@@ -87,17 +87,18 @@ def test_bulk_favourite_and_unfavourite_obey_the_single_rule(
     client, owner, member, team, task_queue
 ):
     mine = [make_generation(owner) for _ in range(2)]
-    theirs = make_generation(member)
-    Generation.objects.filter(pk=theirs.pk).update(team=team)
+    shared = make_generation(member)  # a teammate's, shared: anyone who sees it may star it
+    Generation.objects.filter(pk=shared.pk).update(team=team)
+    private = make_generation(member)  # theirs alone: not the owner's to star
     client.force_login(owner)
-    response = bulk(client, "favourite", [*mine, theirs])
-    assert messages_of(response) == ["2 starred, 1 was not yours."]
-    assert set(Generation.objects.filter(favourite=True).values_list("pk", flat=True)) == {
-        g.pk for g in mine
-    }
+    response = bulk(client, "favourite", [*mine, shared, private])
+    assert messages_of(response) == ["3 starred, 1 was not yours."]
+    stars = Favourite.objects.filter(user=owner).values_list("generation_id", flat=True)
+    assert set(stars) == {g.pk for g in [*mine, shared]}
+    assert not Favourite.objects.exclude(user=owner).exists()  # the star is the owner's own
     response = bulk(client, "unfavourite", mine)
     assert messages_of(response) == ["2 unstarred."]
-    assert not Generation.objects.filter(favourite=True).exists()
+    assert set(Favourite.objects.values_list("generation_id", flat=True)) == {shared.pk}
 
 
 @pytest.mark.parametrize(

@@ -104,7 +104,7 @@ def test_every_field_is_rendered_with_a_label_and_help(owner_client, owner, team
         assert f'for="id_aspect_ratio_{i}"' in page
     assert page.count('class="ratio-shape"') == 9
     assert 'for="id_team">Share with team</label>' in page
-    assert f'<option value="{team.pk}">Design</option>' in page
+    assert f'<option value="{team.slug}">Design</option>' in page
 
 
 def test_form_tag_posts_with_and_without_htmx(owner_client):
@@ -131,8 +131,8 @@ def test_team_choices_are_teams_where_the_user_may_create(owner, member):
     Membership.objects.create(team=viewer_team, user=member, role=Membership.Role.VIEWER)
     form = GenerationForm(user=member)
     assert list(form.fields["team"].queryset) == [editor_team]
-    assert bound(member, {"team": str(editor_team.pk)}).is_valid()
-    bad = bound(member, {"team": str(viewer_team.pk)})
+    assert bound(member, {"team": editor_team.slug}).is_valid()
+    bad = bound(member, {"team": viewer_team.slug})
     assert not bad.is_valid() and "team" in bad.errors
 
 
@@ -141,7 +141,7 @@ def test_team_is_not_shown_to_a_user_without_teams(owner_client):
 
 
 def test_valid_generate_has_the_documented_cleaned_data(owner, team):
-    form = bound(owner, {"web_search": "on", "team": str(team.pk), "prompt": "  fox  "})
+    form = bound(owner, {"web_search": "on", "team": team.slug, "prompt": "  fox  "})
     assert form.is_valid(), form.errors
     data = form.cleaned_data
     assert data["prompt"] == "fox"

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from studio.generations import gallery
-from studio.generations.models import Generation, State
+from studio.generations.models import Favourite, Generation, State
 
 from .helpers import FORM, complete, fill, form_values, make_generation
 
@@ -95,7 +95,7 @@ def test_search_and_filters(owner_client, owner, task_queue, query, expected):
     broken = make_generation(owner, prompt="broken", type="image_edit")
     Generation.objects.filter(pk=broken.pk).update(state=State.FAILED, failure_code="corrupt_input")
     done = complete(make_generation(owner, prompt="done"))
-    Generation.objects.filter(pk=done.pk).update(favourite=True)
+    Favourite.objects.create(user=owner, generation=done)
     body = owner_client.get(f"/?{query}", **HTMX).content.decode()
     shown = {p for p in ["lighthouse", "manga cat", "broken", "done"] if f">{p}</a>" in body}
     assert shown == expected
@@ -148,8 +148,9 @@ def test_team_cards_say_who_made_them(client, owner, member, team, task_queue):
     Generation.objects.filter(pk=gen.pk).update(team=team)
     client.force_login(member)
     page = client.get("/teams/design/").content.decode()
-    assert "by owner" in page
-    assert 'name="favourite"' not in page
+    assert '<span class="author" data-author="owner">owner</span>' in page
+    # The favourites filter is the member's own stars, on the team page too.
+    assert 'name="favourite"' in page
 
 
 def test_navigation_links_the_users_teams(client, member, team):
@@ -229,7 +230,7 @@ def test_the_team_page_answers_htmx_with_only_its_gallery_page(
     client.force_login(member)
     response = client.get("/teams/design/?q=shared", **HTMX)
     body = response.content.decode()
-    assert f'data-generation-id="{gen.pk}"' in body and "by owner" in body
+    assert f'data-generation-id="{gen.pk}"' in body and 'data-author="owner"' in body
     assert "<html" not in body and 'class="filters"' not in body
     assert response["HX-Push-Url"] == "/teams/design/?q=shared"
     assert "HX-Request" in response["Vary"]
@@ -250,9 +251,11 @@ def test_team_filters_and_load_more_ask_the_team_page(client, owner, member, tea
     assert "HX-Push-Url" not in nxt  # "Load more" leaves the address as it is
 
 
-def test_the_team_page_for_htmx_is_404_for_outsiders(client, outsider, team):
+def test_the_team_page_for_htmx_sends_outsiders_to_their_teams(client, outsider, team):
     client.force_login(outsider)
-    assert client.get("/teams/design/", **HTMX).status_code == 404
+    response = client.get("/teams/design/", **HTMX)
+    assert (response.status_code, response["HX-Redirect"]) == (200, "/teams/")
+    assert client.get("/teams/design/").status_code == 404
 
 
 def test_a_history_restore_gets_the_whole_page(owner_client, task_queue):

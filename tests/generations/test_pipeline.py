@@ -280,16 +280,16 @@ def test_price_estimate_is_stored(owner, task_queue):
     assert services.request_body(gen)["model"] == "uni-1-max"
 
 
-def test_worker_does_not_overwrite_a_favourite_set_meanwhile(owner, task_queue, real_api):
+def test_worker_does_not_overwrite_a_share_set_meanwhile(owner, team, task_queue, real_api):
     with responses.RequestsMock() as rsps:
         gen = submitted(owner, task_queue, rsps)
         stale = Generation.objects.get(pk=gen.pk)  # what the worker holds
-        Generation.objects.filter(pk=gen.pk).update(favourite=True)  # the user stars it
+        services.share(user=owner, generation=Generation.objects.get(pk=gen.pk), team=team)
         rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
         pipeline.poll_one(stale)
     gen.refresh_from_db()
     assert gen.state == State.PROCESSING
-    assert gen.favourite is True
+    assert gen.team == team and gen.shared_at is not None
 
 
 def test_an_answer_without_an_id_fails_instead_of_polling_nothing(owner, task_queue, real_api):

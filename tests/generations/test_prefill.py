@@ -64,7 +64,7 @@ def test_remix_gives_initial_data_that_renders_and_validates(owner, team):
         "jpeg",
         True,
     )
-    assert initial["team"] == team.pk
+    assert initial["team"] == team.slug
     assert initial["image_ref_url"] == "https://img.example/ref.png"
     assert len(initial["kept_ref"]) == 2 and "kept_source" not in initial
     kept = [StagedUpload.objects.get(token=t) for t in initial["kept_ref"]]
@@ -79,7 +79,7 @@ def test_remix_gives_initial_data_that_renders_and_validates(owner, team):
     assert "a teapot in the style of the references" in html
     assert re.search(r'name="aspect_ratio" value="2:3"[^>]*checked', html)
     assert re.search(r'<option value="manga" selected>', html)
-    assert f'<option value="{team.pk}" selected>' in html
+    assert f'<option value="{team.slug}" selected>' in html
     assert page.estimated_price() == gen.estimated_price
 
     # Submitting what was prefilled gives the same request back.
