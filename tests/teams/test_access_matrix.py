@@ -1,0 +1,271 @@
+"""The access matrix of issue 8: who may do what with alice's work and the "design" team.
+
+Each row is a kind of person, each column a page or action; a cell is what that person gets:
+  "200+"    200 and alice's item (on the teams list: the team) is on the page
+  "200-"    200 and it is not
+  "ok"      the action was done (a redirect back, not to the login page), and its effect holds
+  "login"   sent to the login page                  "403" / "404"  refused, nothing changed
+Outsiders get 404, never 403 (ids cannot be probed); members who may see a team but not
+manage it get 403 on its member actions. A second test walks the URL configuration and
+fails when a studio view is in no column, so a new view must say who may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from studio.generations.models import Favourite, Generation, Reference, State
+from studio.teams.models import Membership, Team
+from tests.generations.helpers import complete, image_bytes, make_generation
+
+pytestmark = pytest.mark.django_db
+
+# Read across: one kind of person. Read down: one page or action.
+PAGES = """
+             personal  team  detail  original  thumbnail  input  poll  remix  members  teams
+author       200+      200+  200     200       200        200    200+  200    200      200+
+owner        200-      200+  200     200       200        200    200+  200    200      200+
+editor       200-      200+  200     200       200        200    200+  200    200      200+
+viewer       200-      200+  200     200       200        200    200+  200    200      200+
+other-team   200-      404   404     404       404        404    200-  404    404      200-
+no-team      200-      404   404     404       404        404    200-  404    404      200-
+anonymous    login     login login   login     login      login  login login  login    login
+reviewer     200-      404   200     200       200        200    200+  200    404      200-
+"""
+ACTIONS = """
+             share  unshare  delete  retry  favourite  add  role  remove  rename  delete-team
+author       ok     ok       ok      ok     ok         403  403   403     403     403
+owner        404    ok       404     404    ok         ok   ok    ok      ok      ok
+editor       404    404      404     404    ok         403  403   403     403     403
+viewer       404    404      404     404    ok         403  403   403     403     403
+other-team   404    404      404     404    404        404  404   404     404     404
+no-team      404    404      404     404    404        404  404   404     404     404
+anonymous    login  login    login   login  login      login login login  login   login
+reviewer     404    404      404     404    ok         404  404   404     404     404
+"""
+
+
+def _parse(table: str) -> dict[tuple[str, str], str]:
+    header, *rows = [line.split() for line in table.strip().splitlines()]
+    return {
+        (row[0], column): cell for row in rows for column, cell in zip(header, row[1:], strict=True)
+    }
+
+
+MATRIX = _parse(PAGES) | _parse(ACTIONS)
+ROWS = ["author", "owner", "editor", "viewer", "other-team", "no-team", "anonymous", "reviewer"]
+COLUMNS = PAGES.split()[:10] + ACTIONS.split()[:10]  # the header lines
+# The staff reviewer: today's rule (reviewers judging moderated failures in the admin).
+REVIEWER_PERMISSION = ("generations", "view_generation")
+
+
+@dataclass
+class World:
+    people: dict
+    design: Team
+    shared: Generation  # alice's, completed, shared with design, with an input file
+    private: Generation  # alice's, not shared
+    failed: Generation  # alice's, failed retryably, shared with design
+    source: Reference
+
+
+@pytest.fixture
+def world(db, task_queue) -> World:
+    make = get_user_model().objects.create_user
+    people = {
+        name: make(username)
+        for name, username in [
+            ("author", "alice"),
+            ("owner", "olga"),
+            ("editor", "eddie"),
+            ("viewer", "vera"),
+            ("other-team", "otto"),
+            ("no-team", "nora"),
+            ("reviewer", "rita"),
+        ]
+    }
+    people["mia"] = make("mia")  # a member the owner changes and removes
+    people["newbie"] = make("newbie")  # someone to add
+    app, codename = REVIEWER_PERMISSION
+    rita = people["reviewer"]
+    rita.is_staff = True
+    rita.save()
+    rita.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+    )
+    design = Team.objects.create(name="Design", slug="design")
+    for name, role in [
+        ("author", "editor"),
+        ("owner", "owner"),
+        ("editor", "editor"),
+        ("viewer", "viewer"),
+        ("mia", "viewer"),
+    ]:
+        Membership.objects.create(team=design, user=people[name], role=role)
+    other = Team.objects.create(name="Other", slug="other")
+    Membership.objects.create(team=other, user=people["other-team"], role="owner")
+
+    alice = people["author"]
+    shared = complete(make_generation(alice, prompt="alice shares this"))
+    source = Reference(generation=shared, role="source", media_type="image/png")
+    source.file.save("source.png", ContentFile(image_bytes("PNG", (8, 8))), save=False)
+    source.save()
+    private = make_generation(alice, prompt="alice keeps this")
+    failed = make_generation(alice, prompt="alice failed")
+    Generation.objects.filter(pk=failed.pk).update(
+        state=State.FAILED, failure_code="generation_failed", team=design
+    )
+    Generation.objects.filter(pk=shared.pk).update(team=design)
+    return World(people, design, shared, private, failed, source)
+
+
+# column -> (method, url, data, effect): `effect(world, user)` says whether the action
+# happened; `url_names` are the URL names the column covers.
+def _effects():
+    def exists(model, **kw):
+        return model.objects.filter(**kw).exists()
+
+    return {
+        "share": lambda w, u: Generation.objects.get(pk=w.private.pk).team_id == w.design.pk,
+        "unshare": lambda w, u: Generation.objects.get(pk=w.shared.pk).team_id is None,
+        "delete": lambda w, u: not exists(Generation, pk=w.shared.pk),
+        "retry": lambda w, u: exists(Generation, retry_of=w.failed),
+        "favourite": lambda w, u: exists(Favourite, user=u, generation=w.shared),
+        "add": lambda w, u: exists(Membership, team=w.design, user__username="newbie"),
+        "role": lambda w, u: exists(Membership, team=w.design, user__username="mia", role="editor"),
+        "remove": lambda w, u: not exists(Membership, team=w.design, user__username="mia"),
+        "rename": lambda w, u: Team.objects.filter(name="Design Studio").exists(),
+        "delete-team": lambda w, u: not exists(Team, pk=w.design.pk),
+    }
+
+
+EFFECTS = _effects()
+
+
+def _request(column: str, w: World):
+    g, p = w.shared.pk, w.private.pk
+    return {
+        "personal": ("get", "/", {}),
+        "team": ("get", "/teams/design/", {}),
+        "detail": ("get", f"/generations/{g}/", {}),
+        "original": ("get", f"/generations/{g}/outputs/0/", {}),
+        "thumbnail": ("get", f"/generations/{g}/outputs/0/thumb/", {}),
+        "input": ("get", f"/generations/{g}/inputs/{w.source.pk}/", {}),
+        "poll": ("get", f"/gallery/poll/?ids={g}", {}),
+        "share": ("post", f"/generations/{p}/share/", {"team": "design"}),
+        "unshare": ("post", f"/generations/{g}/share/", {"team": ""}),
+        "delete": ("post", f"/generations/{g}/delete/", {}),
+        "retry": ("post", f"/generations/{w.failed.pk}/retry/", {}),
+        "favourite": ("post", f"/generations/{g}/favourite/", {}),
+        "remix": ("get", f"/?remix={g}", {}),
+        "members": ("get", "/teams/design/members/", {}),
+        "add": ("post", "/teams/design/members/", {"username": "newbie", "role": "viewer"}),
+        "role": ("post", "/teams/design/members/mia/", {"role": "editor"}),
+        "remove": ("post", "/teams/design/members/mia/remove/", {}),
+        "teams": ("get", "/teams/", {}),
+        "rename": ("post", "/teams/design/rename/", {"name": "Design Studio"}),
+        "delete-team": ("post", "/teams/design/delete/", {}),
+    }[column]
+
+
+# Which URL names each column covers (the URL walk below checks that every view is one).
+COVERS = {
+    "studio": "personal",
+    "team-gallery": "team",
+    "generation-detail": "detail",
+    "output-file": "original",
+    "output-thumbnail": "thumbnail",
+    "input-file": "input",
+    "gallery-poll": "poll",
+    "generation-share": "share",  # and unshare (an empty team)
+    "generation-delete": "delete",
+    "generation-retry": "retry",
+    "generation-favourite": "favourite",
+    "team-members": "members",  # GET; POST is "add"
+    "team-member": "role",
+    "team-member-remove": "remove",
+    "teams": "teams",
+    "team-rename": "rename",
+    "team-delete": "delete-team",
+}
+# Views outside the studio's access rule, each for a reason.
+NOT_IN_THE_MATRIX = {
+    "admin": "Django's admin: staff only, its own permissions",
+    "simulator": "the fake provider API (DEBUG, no key): no studio data",
+    "login": "signing in",
+    "logout": "signing out",
+    "password_change": "a person's own password (Django's view, login required)",
+    "password_change_done": "after changing one's password",
+    "uploads:staged": "a person's own kept upload; tests/uploads covers it",
+    "generation-create": "makes the person's own generation; tests/generations/test_views",
+    "healthz": "no login, no data (DESIGN.md)",
+    "favicon": "a redirect to a static file",
+    "static": "static files",
+}
+
+# What "+" looks for, when it is not alice's shared card.
+MARKERS = {"teams": 'data-team="design"'}
+
+CELLS = [(row, column) for row in ROWS for column in COLUMNS]
+
+
+def test_the_matrix_is_complete():
+    assert len(COLUMNS) == 20 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
+    assert set(COVERS.values()) | {"unshare", "remix", "add"} == set(COLUMNS)
+
+
+@pytest.mark.parametrize("row,column", CELLS, ids=[f"{r}-{c}" for r, c in CELLS])
+def test_access_matrix(client, world, row, column):
+    expected = MATRIX[row, column]
+    user = world.people.get(row)
+    if user is not None:
+        client.force_login(user)
+    method, url, data = _request(column, world)
+    htmx = {"HTTP_HX_REQUEST": "true"} if column == "poll" else {}
+    response = getattr(client, method)(url, data, **htmx)
+    location = response.get("Location", "")
+    if expected == "login":
+        assert response.status_code == 302 and location.startswith("/accounts/login/")
+    elif expected == "ok":
+        assert response.status_code == 302 and not location.startswith("/accounts/login/")
+    else:
+        status, presence = expected[:3], expected[3:]
+        assert response.status_code == int(status), response.content[:300]
+        if presence:
+            marker = MARKERS.get(column, f'data-generation-id="{world.shared.pk}"')
+            shown = marker in response.content.decode()
+            assert shown is (presence == "+")
+    if column in EFFECTS:
+        assert EFFECTS[column](world, user) is (expected == "ok")
+
+
+def _url_names(resolver, prefix=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            if entry.namespace == "admin":
+                yield "admin"
+                continue
+            if "simulator" in str(entry.pattern):
+                yield "simulator"
+                continue
+            yield from _url_names(entry, namespace)
+        elif isinstance(entry, URLPattern):
+            yield f"{prefix}{entry.name}" if entry.name else str(entry.pattern)
+
+
+def test_every_studio_view_is_in_the_matrix():
+    names = set(_url_names(get_resolver()))
+    names = {"favicon" if n.startswith("favicon") else n for n in names}
+    names = {"static" if n.startswith("^static") else n for n in names}
+    uncovered = names - set(COVERS) - set(NOT_IN_THE_MATRIX)
+    assert not uncovered, (
+        f"views with no column in the access matrix: {sorted(uncovered)}; add a column "
+        "(who may use it) or, for a view outside the studio's data, a reason"
+    )
