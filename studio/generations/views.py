@@ -35,9 +35,7 @@ GALLERY_PAGE = "generations/_gallery.html#gallery-page"
 def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) -> dict:
     """One page of a gallery (the studio's or a team's) at `url`, filtered as asked."""
     filters = gallery.Filters.from_request(request.GET)
-    page = gallery.page_of(
-        filters.apply(generations, user=request.user), request.GET.get("cursor")
-    )
+    page = gallery.page_of(filters.apply(generations, user=request.user), request.GET.get("cursor"))
     page.items = access.mark_for(request.user, batches.grouped(page.items))
     query = filters.querystring()
     more = f"{url}?cursor={page.next_cursor}" + (f"&{query}" if query else "")

@@ -19,11 +19,21 @@ class TeamRuleError(ValueError):
     """A change the team rules refuse; the message is meant for the person who asked."""
 
 
-def _audit(*, actor, action: str, team: Team, subject=None, detail: str = "") -> None:
-    """Note a change of membership or role: who did what to whom, in which team."""
-    who = getattr(actor, "username", None) or "command line"
-    whom = getattr(subject, "username", "")
-    log.info("team %s: %s %s %s %s", team.slug, who, action, whom, detail)
+def _audit(*, actor, action: str, team: Team, subject=None, before=None, after=None) -> None:
+    """Note a change of membership or role in the audit log (who did what to whom, in
+    which team); `actor` None is the command line."""
+    # Imported here: moderation's models build on generations, which build on teams.
+    from studio.moderation import audit
+
+    audit.record(
+        actor=actor,
+        action=f"team.{action}",
+        subject=subject,
+        target=f"team {team.slug}",
+        before=before,
+        after=after,
+    )
+    log.info("team %s: %s by %s", team.slug, action, getattr(actor, "username", "command"))
 
 
 def create_team(*, name: str, owner=None) -> Team:
@@ -37,7 +47,7 @@ def create_team(*, name: str, owner=None) -> Team:
         team = Team.objects.create(name=name, slug=slug)
         if owner is not None:
             Membership.objects.create(team=team, user=owner, role=Membership.Role.OWNER)
-    _audit(actor=owner, action="created", team=team, subject=owner)
+    _audit(actor=owner, action="created", team=team, subject=owner, after={"role": "owner"})
     return team
 
 
@@ -58,7 +68,7 @@ def add_member(*, team: Team, user, role: str, by=None) -> Membership:
     if Membership.objects.filter(team=team, user=user).exists():
         raise TeamRuleError(f"{user.username} is already a member of {team.name}.")
     membership = Membership.objects.create(team=team, user=user, role=role)
-    _audit(actor=by, action="added", team=team, subject=user, detail=f"as {role}")
+    _audit(actor=by, action="member_added", team=team, subject=user, after={"role": role})
     return membership
 
 
@@ -88,7 +98,14 @@ def change_role(*, team: Team, user, role: str, by=None) -> Membership:
         old = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
-    _audit(actor=by, action="changed the role of", team=team, subject=user, detail=f"{old}→{role}")
+    _audit(
+        actor=by,
+        action="role_changed",
+        team=team,
+        subject=user,
+        before={"role": old},
+        after={"role": role},
+    )
     return membership
 
 
@@ -106,8 +123,9 @@ def remove_member(*, team: Team, user, by=None) -> None:
     with transaction.atomic():
         membership = _membership(team, user)
         _keeps_an_owner(team, membership, None)
+        role = membership.role
         membership.delete()
-    _audit(actor=by, action="removed", team=team, subject=user)
+    _audit(actor=by, action="member_removed", team=team, subject=user, before={"role": role})
 
 
 def delete_team(*, team: Team, by=None) -> None:
@@ -124,9 +142,10 @@ def rename_team(*, team: Team, name: str, by=None) -> Team:
         raise TeamRuleError("A team needs a name.")
     if Team.objects.filter(name__iexact=name).exclude(pk=team.pk).exists():
         raise TeamRuleError(f"A team named {name!r} already exists.")
+    old = team.name
     team.name = name
     team.save(update_fields=["name"])  # the slug stays: links keep working
-    _audit(actor=by, action="renamed", team=team, detail=name)
+    _audit(actor=by, action="renamed", team=team, before={"name": old}, after={"name": name})
     return team
 
 

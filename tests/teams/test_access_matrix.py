@@ -4,6 +4,7 @@ Each row is a kind of person, each column a page or action; a cell is what that 
   "200+"    200 and alice's item (on the teams list: the team) is on the page
   "200-"    200 and it is not
   "ok"      the action was done (a redirect back, not to the login page), and its effect holds
+  "skip"    a redirect back, and nothing was done (a bulk action reports it skipped)
   "login"   sent to the login page                  "403" / "404"  refused, nothing changed
 Outsiders get 404, never 403 (ids cannot be probed); members who may see a team but not
 manage it get 403 on its member actions. A second test walks the URL configuration and
@@ -20,7 +21,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from studio.generations.models import Favourite, Generation, Reference, State
+from studio.generations.models import Batch, Favourite, Generation, Reference, State
 from studio.teams.models import Membership, Team
 from tests.generations.helpers import complete, image_bytes, make_generation
 
@@ -28,26 +29,26 @@ pytestmark = pytest.mark.django_db
 
 # Read across: one kind of person. Read down: one page or action.
 PAGES = """
-             personal  team  detail  original  thumbnail  input  poll  remix  members  teams
-author       200+      200+  200     200       200        200    200+  200    200      200+
-owner        200-      200+  200     200       200        200    200+  200    200      200+
-editor       200-      200+  200     200       200        200    200+  200    200      200+
-viewer       200-      200+  200     200       200        200    200+  200    200      200+
-other-team   200-      404   404     404       404        404    200-  404    404      200-
-no-team      200-      404   404     404       404        404    200-  404    404      200-
-anonymous    login     login login   login     login      login  login login  login    login
-reviewer     200-      404   200     200       200        200    200+  200    404      200-
+           personal team  detail original thumbnail input poll  remix members teams compare
+author     200+     200+  200    200      200       200   200+  200   200     200+  200+
+owner      200-     200+  200    200      200       200   200+  200   200     200+  200+
+editor     200-     200+  200    200      200       200   200+  200   200     200+  200+
+viewer     200-     200+  200    200      200       200   200+  200   200     200+  200+
+other-team 200-     404   404    404      404       404   200-  404   404     200-  404
+no-team    200-     404   404    404      404       404   200-  404   404     200-  404
+anonymous  login    login login  login    login     login login login login   login login
+reviewer   200-     404   200    200      200       200   200+  200   404     200-  200+
 """
 ACTIONS = """
-             share  unshare  delete  retry  favourite  add  role  remove  rename  delete-team
-author       ok     ok       ok      ok     ok         403  403   403     403     403
-owner        404    ok       404     404    ok         ok   ok    ok      ok      ok
-editor       404    404      404     404    ok         403  403   403     403     403
-viewer       404    404      404     404    ok         403  403   403     403     403
-other-team   404    404      404     404    404        404  404   404     404     404
-no-team      404    404      404     404    404        404  404   404     404     404
-anonymous    login  login    login   login  login      login login login  login   login
-reviewer     404    404      404     404    ok         404  404   404     404     404
+           share unshare delete retry favourite add   role  remove rename delete-team bulk-star
+author     ok    ok      ok     ok    ok        403   403   403    403    403         ok
+owner      404   ok      404    404   ok        ok    ok    ok     ok     ok          ok
+editor     404   404     404    404   ok        403   403   403    403    403         ok
+viewer     404   404     404    404   ok        403   403   403    403    403         ok
+other-team 404   404     404    404   404       404   404   404    404    404         skip
+no-team    404   404     404    404   404       404   404   404    404    404         skip
+anonymous  login login   login  login login     login login login  login  login       login
+reviewer   404   404     404    404   ok        404   404   404    404    404         ok
 """
 
 
@@ -60,7 +61,7 @@ def _parse(table: str) -> dict[tuple[str, str], str]:
 
 MATRIX = _parse(PAGES) | _parse(ACTIONS)
 ROWS = ["author", "owner", "editor", "viewer", "other-team", "no-team", "anonymous", "reviewer"]
-COLUMNS = PAGES.split()[:10] + ACTIONS.split()[:10]  # the header lines
+COLUMNS = PAGES.split()[:11] + ACTIONS.split()[:11]  # the header lines
 # The staff reviewer: today's rule (reviewers judging moderated failures in the admin).
 REVIEWER_PERMISSION = ("generations", "view_generation")
 
@@ -121,7 +122,9 @@ def world(db, task_queue) -> World:
     Generation.objects.filter(pk=failed.pk).update(
         state=State.FAILED, failure_code="generation_failed", team=design
     )
-    Generation.objects.filter(pk=shared.pk).update(team=design)
+    batch = Batch.objects.create(user=alice, size=1)
+    Generation.objects.filter(pk=shared.pk).update(team=design, batch=batch, batch_position=1)
+    shared.refresh_from_db()
     return World(people, design, shared, private, failed, source)
 
 
@@ -137,6 +140,7 @@ def _effects():
         "delete": lambda w, u: not exists(Generation, pk=w.shared.pk),
         "retry": lambda w, u: exists(Generation, retry_of=w.failed),
         "favourite": lambda w, u: exists(Favourite, user=u, generation=w.shared),
+        "bulk-star": lambda w, u: exists(Favourite, user=u, generation=w.shared),
         "add": lambda w, u: exists(Membership, team=w.design, user__username="newbie"),
         "role": lambda w, u: exists(Membership, team=w.design, user__username="mia", role="editor"),
         "remove": lambda w, u: not exists(Membership, team=w.design, user__username="mia"),
@@ -171,6 +175,8 @@ def _request(column: str, w: World):
         "teams": ("get", "/teams/", {}),
         "rename": ("post", "/teams/design/rename/", {"name": "Design Studio"}),
         "delete-team": ("post", "/teams/design/delete/", {}),
+        "compare": ("get", f"/batches/{w.shared.batch_id}/", {}),
+        "bulk-star": ("post", "/generations/bulk/", {"action": "favourite", "ids": [g]}),
     }[column]
 
 
@@ -193,6 +199,8 @@ COVERS = {
     "teams": "teams",
     "team-rename": "rename",
     "team-delete": "delete-team",
+    "batch-compare": "compare",
+    "generations-bulk": "bulk-star",  # every bulk action asks the single action's rule
 }
 # Views outside the studio's access rule, each for a reason.
 NOT_IN_THE_MATRIX = {
@@ -216,7 +224,7 @@ CELLS = [(row, column) for row in ROWS for column in COLUMNS]
 
 
 def test_the_matrix_is_complete():
-    assert len(COLUMNS) == 20 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
+    assert len(COLUMNS) == 22 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
     assert set(COVERS.values()) | {"unshare", "remix", "add"} == set(COLUMNS)
 
 
@@ -232,7 +240,7 @@ def test_access_matrix(client, world, row, column):
     location = response.get("Location", "")
     if expected == "login":
         assert response.status_code == 302 and location.startswith("/accounts/login/")
-    elif expected == "ok":
+    elif expected in ("ok", "skip"):
         assert response.status_code == 302 and not location.startswith("/accounts/login/")
     else:
         status, presence = expected[:3], expected[3:]

@@ -1,4 +1,5 @@
-"""`manage.py team`: create a team, add a member, change a member's role (today's rules)."""
+"""`manage.py team`: create a team (with an owner), add a member, change a member's role,
+remove a member; never leave a team that has owners without one."""
 
 from __future__ import annotations
 
@@ -63,3 +64,36 @@ def test_add_refuses_an_unknown_role():
     get_user_model().objects.create_user("ann")
     with pytest.raises(CommandError, match="invalid choice: 'admin'"):
         call_command("team", "add", "Design", "ann", "--role", "admin")
+
+
+def test_create_with_an_owner_makes_them_its_owner(capsys):
+    ann = get_user_model().objects.create_user("ann")
+    assert team("create", "Design", "--owner", "ann", capsys=capsys) == (
+        "Created Design (/teams/design/)\n"
+    )
+    assert Membership.objects.get(user=ann).role == "owner"
+    with pytest.raises(CommandError, match="No user named 'bob'"):
+        call_command("team", "create", "Other", "--owner", "bob")
+
+
+def test_remove_takes_a_member_out(capsys):
+    ann, bob = (get_user_model().objects.create_user(n) for n in ("ann", "bob"))
+    design = Team.objects.create(name="Design", slug="design")
+    Membership.objects.create(team=design, user=ann, role="owner")
+    Membership.objects.create(team=design, user=bob, role="viewer")
+    assert team("remove", "Design", "bob", capsys=capsys) == "Removed bob from Design\n"
+    assert list(Membership.objects.values_list("user__username", flat=True)) == ["ann"]
+    with pytest.raises(CommandError, match="bob is not a member of Design"):
+        call_command("team", "remove", "Design", "bob")
+
+
+def test_the_last_owner_stays_and_the_command_exits_1():
+    ann = get_user_model().objects.create_user("ann")
+    design = Team.objects.create(name="Design", slug="design")
+    Membership.objects.create(team=design, user=ann, role="owner")
+    for args in [("remove", "Design", "ann"), ("add", "Design", "ann", "--role", "editor")]:
+        # run_from_argv turns a CommandError into its message on stderr and this exit code.
+        with pytest.raises(CommandError, match="ann is the last owner of Design") as refused:
+            call_command("team", *args)
+        assert refused.value.returncode == 1
+    assert Membership.objects.get(user=ann).role == "owner"
