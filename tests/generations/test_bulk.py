@@ -68,9 +68,16 @@ def test_bulk_share_and_unshare_skip_and_report(client, owner, member, outsider,
 
     Generation.objects.filter(pk=mine[2].pk).update(team=None)
     Generation.objects.filter(pk=theirs.pk).update(team=team)
+    # An editor takes out only their own; the team's owner may take out anyone's (issue 8).
+    client.force_login(member)
+    response = bulk(client, "unshare", [mine[0], theirs])
+    assert messages_of(response) == ["1 unshared, 1 was not yours."]
+    assert Generation.objects.get(pk=mine[0].pk).team == team
+    Generation.objects.filter(pk=theirs.pk).update(team=team)
+    client.force_login(owner)
     response = bulk(client, "unshare", [*mine, theirs])
-    assert messages_of(response) == ["2 unshared, 1 was not yours, 1 was not shared."]
-    assert list(Generation.objects.filter(team=team).values_list("pk", flat=True)) == [theirs.pk]
+    assert messages_of(response) == ["3 unshared, 1 was not shared."]
+    assert not Generation.objects.filter(team=team).exists()
 
 
 def test_bulk_share_refuses_a_team_one_may_not_share_with(
