@@ -5,13 +5,23 @@
 // Enter opens, f stars, x selects, ? shows the shortcuts. No inline code: the CSP forbids it.
 (function () {
   const CARD = "#gallery [data-generation-id]";
+  // The selection by generation id: the poll swaps in-flight cards for fresh ones (their
+  // boxes unticked), so the ticks are put back from here after every swap.
+  const chosen = new Set();
   let lastClicked = null;
 
   function bulk() { return document.getElementById("bulk"); }
   function boxes() { return Array.from(document.querySelectorAll(CARD + " [data-select]")); }
   function selected() { return boxes().filter((b) => b.checked); }
 
+  function setBox(box, on) {
+    box.checked = on;
+    if (on) chosen.add(box.value);
+    else chosen.delete(box.value);
+  }
+
   function updateCount() {
+    boxes().forEach((box) => { box.checked = chosen.has(box.value); });
     const n = selected().length;
     const out = document.querySelector("[data-selected-count]");
     if (out) out.textContent = n === 1 ? "1 selected" : n + " selected";
@@ -35,28 +45,32 @@
     const all = boxes();
     if (event.shiftKey && lastClicked && all.includes(lastClicked)) {
       const [a, b] = [all.indexOf(lastClicked), all.indexOf(box)].sort((x, y) => x - y);
-      all.slice(a, b + 1).forEach((other) => { other.checked = box.checked; });
+      all.slice(a, b + 1).forEach((other) => setBox(other, box.checked));
     }
+    setBox(box, box.checked);
     lastClicked = box;
     updateCount();
   });
 
   document.addEventListener("change", (event) => {
-    if (event.target.matches && event.target.matches("[data-select]")) updateCount();
+    if (event.target.matches && event.target.matches("[data-select]")) {
+      setBox(event.target, event.target.checked);
+      updateCount();
+    }
   });
 
   document.addEventListener("click", (event) => {
     const button = event.target.closest && event.target.closest("[data-select-all], [data-select-none]");
     if (!button) return;
     const on = button.hasAttribute("data-select-all");
-    boxes().forEach((b) => { b.checked = on; });
+    boxes().forEach((b) => setBox(b, on));
     updateCount();
   });
 
   // Closing selection mode clears it: hidden ticks must not be acted on later.
   document.addEventListener("toggle", (event) => {
     if (event.target.id !== "bulk") return;
-    if (!event.target.open) boxes().forEach((b) => { b.checked = false; });
+    if (!event.target.open) chosen.clear();
     updateCount();
   }, true);
 
@@ -84,6 +98,7 @@
 
   // Cards swapped in (poll, load more, a new submit) keep the count honest.
   document.addEventListener("htmx:afterSettle", updateCount);
+  document.addEventListener("htmx:oobAfterSwap", updateCount);
 
   // --- keyboard -----------------------------------------------------------------------
 
@@ -143,7 +158,7 @@
       const box = card.querySelector("[data-select]");
       if (!box) return;
       openSelection();
-      box.checked = !box.checked;
+      setBox(box, !box.checked);
       lastClicked = box;
       updateCount();
       event.preventDefault();
