@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "studio.generations",
     "studio.uploads",
     "studio.moderation",
+    "studio.usage",
 ]
 
 MIDDLEWARE = [

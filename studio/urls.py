@@ -5,10 +5,13 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from studio.usage.urls import admin_urlpatterns as usage_admin_urls
+
 urlpatterns = [
     # Browsers (and the admin's pages, which have no <link rel=icon>) ask for this path.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("studio.core.urls")),
+    *usage_admin_urls,
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -24,6 +27,7 @@ urlpatterns = [
     ),
     path("teams/", include("studio.teams.urls")),
     path("uploads/", include("studio.uploads.urls")),
+    path("", include("studio.usage.urls")),
     path("", include("studio.generations.urls")),
 ]
 

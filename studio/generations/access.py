@@ -145,6 +145,14 @@ def get_team_for(user, slug: str) -> Team:
         raise Http404("No such team") from None
 
 
+def get_team_owned_by(user, slug: str) -> Team:
+    """The team whose owner `user` is (for its usage page), or 404 for anyone else."""
+    try:
+        return Team.objects.managed_by(user).get(slug=slug)
+    except Team.DoesNotExist:
+        raise Http404("No such team") from None
+
+
 def team_generations(team: Team) -> QuerySet[Generation]:
     """What a team's gallery lists; `team` comes from get_team_for."""
     return Generation.objects.filter(team=team)

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db import transaction
 
+from studio.usage import budgets
+
 from . import services
 from .models import Batch, Generation
 
@@ -26,6 +28,11 @@ def submit(
     if count == 1:
         return [services.create_generation(user=user, data=data, inputs=inputs, team=team)]
     with transaction.atomic():
+        # The whole batch against the caps at once: refused whole, and the message names
+        # what all of it costs.
+        budgets.reserve(
+            user=user, team=team, estimate=services.price_of(data, inputs, count=count), count=count
+        )
         batch = Batch.objects.create(user=user, size=count)
         # One timestamp for all, so the gallery's (created_at, id) order keeps them side by
         # side; made last position first, so the newest-first gallery reads 1, 2, 3, 4.
@@ -38,6 +45,7 @@ def submit(
                 batch=batch,
                 batch_position=position,
                 created_at=batch.created_at,
+                reserved=True,
             )
             for position in range(count, 0, -1)
         ]

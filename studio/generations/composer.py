@@ -16,6 +16,7 @@ from django.conf import settings
 from studio.uploads import staging
 from studio.uploads.models import StagedUpload
 from studio.upstream import facts
+from studio.usage import budgets, prices
 
 from .fields import split_urls, tokens
 
@@ -69,11 +70,12 @@ class ComposerDisplay:
             + len(split_urls(self["image_ref_url"].value()))
         )
 
-    def estimated_price(self) -> Decimal:
-        return facts.estimate_price(
+    def estimated_price(self, count: int = 1) -> Decimal:
+        return prices.estimate(
             model=self.current_model(),
             type=self.current_type(),
             ref_count=min(self.reference_count(), self.max_refs()),
+            count=count,
         )
 
     def current_count(self) -> int:
@@ -85,7 +87,7 @@ class ComposerDisplay:
         return min(max(count, 1), settings.BATCH_MAX)
 
     def total_price(self) -> Decimal:
-        return self.estimated_price() * self.current_count()
+        return self.estimated_price(self.current_count())
 
     @property
     def kept_source_item(self) -> Kept | None:
@@ -129,6 +131,11 @@ class ComposerDisplay:
                 {"radio": radio, "w": max(4, round(w * scale)), "h": max(4, round(h * scale))}
             )
         return options
+
+    def budget_standings(self) -> list[budgets.Standing]:
+        """What is left of my monthly cap and of those of the teams I own, shown by the
+        price (a warning past 80 %)."""
+        return budgets.standings_for(self.user)
 
     def show_team(self) -> bool:
         return self.user is not None and self.fields["team"].queryset.exists()

@@ -43,6 +43,11 @@ class Generation(models.Model):
     team = models.ForeignKey(
         "teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="generations"
     )
+    # The team whose budget the job counts against: the one it was shared with at submit,
+    # kept when it is shared elsewhere or unshared later (studio.usage sums on it).
+    billed_team = models.ForeignKey(
+        "teams.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     # Request parameters, named as in the API.
     prompt = models.TextField(max_length=facts.PROMPT_MAX_CHARS)

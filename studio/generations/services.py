@@ -8,6 +8,7 @@ import base64
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -19,7 +20,7 @@ from django.utils.text import slugify
 from studio.accounts.models import upstream_user_id_for
 from studio.core.media import extension_for
 from studio.uploads import staging
-from studio.upstream import facts
+from studio.usage import budgets, prices
 
 from . import access, queue
 from .forms import GenerationForm
@@ -28,6 +29,12 @@ from .models import Batch, Favourite, Generation, Reference, State, now_iso
 log = logging.getLogger("studio.generations")
 
 PARAM_FIELDS = ["prompt", "type", "aspect_ratio", "style", "model", "output_format", "web_search"]
+
+
+def price_of(data: dict[str, Any], inputs: list[dict[str, Any]], *, count: int = 1) -> Decimal:
+    """The estimate of `count` images with these settings and inputs."""
+    ref_count = sum(1 for i in inputs if i["role"] == Reference.Role.REFERENCE)
+    return prices.estimate(model=data["model"], type=data["type"], ref_count=ref_count, count=count)
 
 
 def create_generation(
@@ -40,25 +47,30 @@ def create_generation(
     batch: Batch | None = None,
     batch_position: int | None = None,
     created_at: datetime | None = None,
+    reserved: bool = False,
 ) -> Generation:
     """Save a generation with its inputs and hand it to the worker once committed.
 
     `inputs` are dicts with `role` ("source"/"reference") and either `content` (bytes of an
     already validated image, with `media_type`, `width`, `height`, `name`) or `url`.
     A member of a batch gets its `batch` and `batch_position` (batches.py makes them).
+    Raises `budgets.OverBudget` (nothing saved) when its price would take the person's
+    month, or that of `team`, past a cap; `reserved`: the caller (batches.submit) already
+    reserved it with the rest of its batch, in the same transaction.
     """
     inputs = list(inputs)
-    ref_count = sum(1 for i in inputs if i["role"] == Reference.Role.REFERENCE)
+    price = price_of(data, inputs)
     with transaction.atomic():
+        if not reserved:
+            budgets.reserve(user=user, team=team, estimate=price)
         gen = Generation(
             user=user,
+            billed_team=team,
             retry_of=retry_of,
             batch=batch,
             batch_position=batch_position,
             created_at=created_at or timezone.now(),
-            estimated_price=facts.estimate_price(
-                model=data["model"], type=data["type"], ref_count=ref_count
-            ),
+            estimated_price=price,
             history=[{"state": State.PENDING, "at": now_iso()}],
             **{f: data[f] for f in PARAM_FIELDS},
         )

@@ -19,6 +19,7 @@ from studio.core.media import extension_for
 from studio.teams.http import leaves_team_on_404
 from studio.teams.models import Membership, Team
 from studio.upstream import facts
+from studio.usage.budgets import OverBudget
 
 from . import access, batches, bulk, gallery, prefill, services
 from .forms import GenerationForm
@@ -196,24 +197,21 @@ def create(request: HttpRequest) -> HttpResponse:
         )
     form = GenerationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
-        services.keep_valid_uploads(form=form, user=request.user)
-        # A batch refused whole (its `count` out of range) is a 400, for htmx too.
-        status = 400 if "count" in form.errors else 200
-        if request.htmx:
-            response = render(request, "generations/_form.html", {"form": form}, status=status)
-            return reswap(retarget(response, "#composer-form"), "outerHTML")
-        context = {"form": form, **_studio_context(request)}
-        return render(request, "generations/studio.html", context, status=400)
+        return _form_again(request, form, htmx_status=400 if "count" in form.errors else 200)
     count = form.cleaned_data["count"]
-    # Budget (issue 9b) and rate limit (issue 11) hook: when they reach this view, each
-    # must be asked for all `count` images before batches.submit saves any of them.
-    gens = batches.submit(
-        user=request.user,
-        data=form.cleaned_data,
-        inputs=form.inputs(),
-        team=form.cleaned_data.get("team"),
-        count=count,
-    )
+    # Rate limit (issue 11) hook: it must be asked for all `count` images before
+    # batches.submit saves any of them (the budget is checked inside, under its lock).
+    try:
+        gens = batches.submit(
+            user=request.user,
+            data=form.cleaned_data,
+            inputs=form.inputs(),
+            team=form.cleaned_data.get("team"),
+            count=count,
+        )
+    except OverBudget as refused:
+        form.add_error(None, refused.message)
+        return _form_again(request, form, htmx_status=400)
     announcement = (
         "Submitted: the image is on its way."
         if count == 1
@@ -231,6 +229,18 @@ def create(request: HttpRequest) -> HttpResponse:
     return redirect("studio")
 
 
+def _form_again(request: HttpRequest, form, *, htmx_status: int) -> HttpResponse:
+    """The composer with its errors (400); uploads that passed are kept. htmx gets the form
+    swapped in with `htmx_status` (composer.js swaps it even on an error status), others
+    the whole page."""
+    services.keep_valid_uploads(form=form, user=request.user)
+    if request.htmx:
+        response = render(request, "generations/_form.html", {"form": form}, status=htmx_status)
+        return reswap(retarget(response, "#composer-form"), "outerHTML")
+    context = {"form": form, **_studio_context(request)}
+    return render(request, "generations/studio.html", context, status=400)
+
+
 def _new_cards(request: HttpRequest, gens: list[Generation], announcement: str) -> HttpResponse:
     context = {"generations": access.mark_for(request.user, gens), "announcement": announcement}
     return render(request, "generations/_gallery.html#new-card", context)
@@ -244,9 +254,13 @@ def _new_card(request: HttpRequest, gen: Generation, announcement: str) -> HttpR
 @require_GET
 def detail(request: HttpRequest, generation_id: int) -> HttpResponse:
     gen = access.get_generation_for(request.user, generation_id)
+    return render(request, "generations/detail.html", _detail_context(request, gen))
+
+
+def _detail_context(request: HttpRequest, gen: Generation) -> dict:
     [gen] = access.mark_for(request.user, [gen])
     from_team = Team.objects.for_member(request.user).filter(slug=request.GET.get("team", ""))
-    context = {
+    return {
         "gen": gen,
         "back_team": from_team.first(),
         "outputs": list(gen.outputs.all()),
@@ -254,7 +268,6 @@ def detail(request: HttpRequest, generation_id: int) -> HttpResponse:
         "references": [r for r in gen.inputs.all() if r.role == Reference.Role.REFERENCE],
         "can_change": access.may_change(request.user, gen),
     }
-    return render(request, "generations/detail.html", context)
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -313,7 +326,16 @@ def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
     if not gen.retryable:
         messages.error(request, "Only a failure that may succeed on a second try can be retried.")
         return redirect("generation-detail", gen.pk)
-    new = services.retry_generation(gen)
+    try:
+        new = services.retry_generation(gen)
+    except OverBudget as refused:
+        if request.htmx:
+            # Shown in the page's toast (gallery.js shows a plain-text error body).
+            return HttpResponse(
+                refused.message, status=400, content_type="text/plain; charset=utf-8"
+            )
+        messages.error(request, refused.message)
+        return render(request, "generations/detail.html", _detail_context(request, gen), status=400)
     if request.htmx:
         return _new_card(request, new, "Retrying: a new generation was submitted.")
     messages.success(request, "Retrying: a new generation was submitted.")

@@ -47,8 +47,10 @@ FAILURE_CODES: dict[str, FailureCode] = {
         ),
         FailureCode(
             "budget_exhausted",
-            "The account ran out of credits.",
-            "Add credits to the API account, then try again.",
+            # The studio's one provider account, not the person's monthly cap (a cap
+            # refuses before anything is sent, so it never shows as a failed job).
+            "The studio's account with the image provider is out of credit.",
+            "This is not your monthly budget: contact an admin to add credit, then try again.",
             False,
         ),
         FailureCode(

@@ -29,15 +29,15 @@ pytestmark = pytest.mark.django_db
 
 # Read across: one kind of person. Read down: one page or action.
 PAGES = """
-           personal team  detail original thumbnail input poll  remix members teams compare
-author     200+     200+  200    200      200       200   200+  200   200     200+  200+
-owner      200-     200+  200    200      200       200   200+  200   200     200+  200+
-editor     200-     200+  200    200      200       200   200+  200   200     200+  200+
-viewer     200-     200+  200    200      200       200   200+  200   200     200+  200+
-other-team 200-     404   404    404      404       404   200-  404   404     200-  404
-no-team    200-     404   404    404      404       404   200-  404   404     200-  404
-anonymous  login    login login  login    login     login login login login   login login
-reviewer   200-     404   200    200      200       200   200+  200   404     200-  200+
+           personal team  detail original thumbnail input poll  remix members teams compare use tuse
+author     200+     200+  200    200      200       200   200+  200   200     200+  200+   200   404
+owner      200-     200+  200    200      200       200   200+  200   200     200+  200+   200   200
+editor     200-     200+  200    200      200       200   200+  200   200     200+  200+   200   404
+viewer     200-     200+  200    200      200       200   200+  200   200     200+  200+   200   404
+other-team 200-     404   404    404      404       404   200-  404   404     200-  404   200   404
+no-team    200-     404   404    404      404       404   200-  404   404     200-  404   200   404
+anonymous  login    login login  login    login     login login login login  login login login login
+reviewer   200-     404   200    200      200       200   200+  200   404     200-  200+   200   404
 """
 ACTIONS = """
            share unshare delete retry favourite add   role  remove rename delete-team bulk-star
@@ -61,7 +61,7 @@ def _parse(table: str) -> dict[tuple[str, str], str]:
 
 MATRIX = _parse(PAGES) | _parse(ACTIONS)
 ROWS = ["author", "owner", "editor", "viewer", "other-team", "no-team", "anonymous", "reviewer"]
-COLUMNS = PAGES.split()[:11] + ACTIONS.split()[:11]  # the header lines
+COLUMNS = PAGES.split()[:13] + ACTIONS.split()[:11]  # the header lines
 # The staff reviewer: today's rule (reviewers judging moderated failures in the admin).
 REVIEWER_PERMISSION = ("generations", "view_generation")
 
@@ -177,6 +177,8 @@ def _request(column: str, w: World):
         "delete-team": ("post", "/teams/design/delete/", {}),
         "compare": ("get", f"/batches/{w.shared.batch_id}/", {}),
         "bulk-star": ("post", "/generations/bulk/", {"action": "favourite", "ids": [g]}),
+        "use": ("get", "/usage/", {}),
+        "tuse": ("get", "/teams/design/usage/", {}),
     }[column]
 
 
@@ -201,6 +203,8 @@ COVERS = {
     "team-delete": "delete-team",
     "batch-compare": "compare",
     "generations-bulk": "bulk-star",  # every bulk action asks the single action's rule
+    "usage": "use",  # each person's own figures only (tests/usage/test_pages.py)
+    "team-usage": "tuse",  # the team's owners; 404 for everyone else
 }
 # Views outside the studio's access rule, each for a reason.
 NOT_IN_THE_MATRIX = {
@@ -213,6 +217,8 @@ NOT_IN_THE_MATRIX = {
     "uploads:staged": "a person's own kept upload; tests/uploads covers it",
     "generation-create": "makes the person's own generation; tests/generations/test_views",
     "healthz": "no login, no data (DESIGN.md)",
+    "admin-usage": "staff only (staff_member_required), like the admin; tests/usage",
+    "admin-usage-export": "staff only (staff_member_required), like the admin; tests/usage",
     "favicon": "a redirect to a static file",
     "static": "static files",
 }
@@ -224,7 +230,7 @@ CELLS = [(row, column) for row in ROWS for column in COLUMNS]
 
 
 def test_the_matrix_is_complete():
-    assert len(COLUMNS) == 22 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
+    assert len(COLUMNS) == 24 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
     assert set(COVERS.values()) | {"unshare", "remix", "add"} == set(COLUMNS)
 
 
