@@ -198,3 +198,17 @@ def test_the_bucket_origin_is_exposed_for_the_content_security_policy(s3_media, 
     # img-src must admit where the presigned redirects lead: the policy reads this setting.
     origin = settings.S3_MEDIA_ORIGIN
     assert origin == s3_media.endpoint_url
+
+
+def test_a_bulk_zip_reads_the_images_from_the_bucket(owner_client, owner, task_queue, s3_media):
+    import zipfile
+
+    gens = [finished(owner, task_queue, prompt=f"harbour {i}") for i in range(2)]
+    response = owner_client.post(
+        "/generations/bulk/", {"action": "download", "ids": [g.pk for g in gens]}
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert archive.testzip() is None
+    stored = sorted(s3_media.read(g.outputs.get().file.name) for g in gens)
+    assert sorted(archive.read(n) for n in archive.namelist()) == stored
