@@ -112,11 +112,10 @@ def bench_gallery_scale() -> None:
         runs.append(pg)
     else:
         print("(PostgreSQL not reachable on 127.0.0.1: the gallery at scale on SQLite only)")
-    for _, url in runs:
+    script = str(ROOT / "bench" / "gallery_scale.py")
+    for url in runs:
         env = {**os.environ, "DATABASE_URL": url}
-        subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "gallery_scale.py")], env=env, check=True
-        )
+        subprocess.run([sys.executable, script], env=env, check=True)
 
 
 def bench_web_load() -> None:
