@@ -62,6 +62,48 @@ def bench_gallery() -> None:
     row("gallery poll, 24 cards", med, worst)
 
 
+def bench_team_gallery() -> None:
+    """The team gallery at 10,000 shared items, seen by a viewer: the page, the deepest
+    "Load more", and the slow check for news (a 204)."""
+    # Here, not at the top: studio modules need django.setup(), which runs after the imports.
+    from django.db.models import F
+    from django.utils import timezone
+
+    from studio.generations.gallery import PAGE_SIZE, encode_cursor
+    from studio.generations.models import Generation
+    from studio.teams import services as teams
+
+    author = get_user_model().objects.get(username="bench")
+    viewer = get_user_model().objects.create_user("bench-viewer", password="bench-pass-1")
+    team = teams.create_team(name="Bench team", owner=author)
+    teams.add_member(team=team, user=viewer, role="viewer")
+    # The personal benchmark's 5,000, shared, and 5,000 more made into the team.
+    Generation.objects.filter(user=author).update(team=team, shared_at=F("created_at"))
+    have = Generation.objects.filter(team=team).count()
+    call_command(
+        "seed_gallery", "bench", count=10_000 - have, seed=7, team=team.slug, stdout=io.StringIO()
+    )
+    total = Generation.objects.filter(team=team).count()
+    client = Client()
+    client.force_login(viewer)
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    url = f"/teams/{team.slug}/"
+    queries = count_queries(lambda: client.get(url))
+    med, worst = timed(lambda: client.get(url))
+    row(f"team gallery, {total:,} shared items", med, worst, f"{queries} queries")
+    deep = Generation.objects.filter(team=team).order_by("created_at", "id")[PAGE_SIZE]
+    more = f"{url}?cursor={encode_cursor(deep)}"
+    queries = count_queries(lambda: client.get(more, **htmx))
+    med, worst = timed(lambda: client.get(more, **htmx))
+    row(f"team load more at the end, {total:,} items", med, worst, f"{queries} queries")
+    since = timezone.now().isoformat().replace("+", "%2B")
+    news = f"{url}?shared_after={since}"
+    assert client.get(news, **htmx).status_code == 204
+    queries = count_queries(lambda: client.get(news, **htmx))
+    med, worst = timed(lambda: client.get(news, **htmx))
+    row(f"team check for news (204), {total:,} items", med, worst, f"{queries} queries")
+
+
 def bench_render() -> None:
     # Here, not at the top: studio modules need django.setup(), which runs after the imports.
     from studio.simulator import render
@@ -130,6 +172,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     print(f"Studio benchmarks (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, SQLite)")
     bench_gallery()
+    bench_team_gallery()
     bench_render()
     bench_upload_validation()
     bench_gallery_scale()

@@ -145,8 +145,9 @@ def sketch_png(size: tuple[int, int] = (640, 480)) -> bytes:
 
 # -- driving the studio ----------------------------------------------------------------
 class Studio:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, env: dict[str, str]) -> None:
         self.base = base
+        self.env = env
 
     def log_in(self, page: Page) -> None:
         page.goto(f"{self.base}/accounts/login/")
@@ -250,6 +251,31 @@ def clip_of(page: Page, selector: str, *, until: str | None = None, pad: int = 1
     return {"x": 0, "y": top, "width": width, "height": bottom - top}
 
 
+def make_team(env: dict[str, str]) -> None:
+    """A "Design" team the demo owns, with alice (editor) and carol (viewer): three of the
+    demo's finished images shared with it, and six of alice's."""
+    # Here, not at the top: Django is set up in main(), from the studio this script starts.
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from studio.generations import services
+    from studio.generations.models import Generation, State
+    from studio.teams import services as teams
+
+    try:
+        demo = get_user_model().objects.get(username=USERNAME)
+        team = teams.create_team(name="Design", owner=demo)
+        for name, role in (("alice", "editor"), ("carol", "viewer")):
+            user = get_user_model().objects.create_user(name, password=secrets.token_urlsafe())
+            teams.add_member(team=team, user=user, role=role)
+        done = Generation.objects.filter(user=demo, state=State.COMPLETED, batch=None)
+        for gen in done.order_by("-created_at")[:3]:
+            services.share(user=demo, generation=gen, team=team)
+    finally:
+        connection.close()  # hold no SQLite handle while the server and worker write
+    manage(env, "seed_gallery", "alice", "--count", "6", "--seed", "3", "--team", "design")
+
+
 # -- the run ---------------------------------------------------------------------------
 def make_gallery(studio: Studio, page: Page, start_worker, stop_worker) -> dict[str, int]:
     """Finished cards with a fast simulator, then the in-flight ones. Returns some ids."""
@@ -324,6 +350,23 @@ def make_gallery(studio: Studio, page: Page, start_worker, stop_worker) -> dict[
     return ids
 
 
+def shoot_team(studio: Studio, page: Page, mobile: Page, saved: list[Path]) -> None:
+    """The team gallery, every card naming its author, and the team's members page."""
+    make_team(studio.env)
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        p.goto(f"{studio.base}/teams/design/")
+        expect(p.locator(f"{CARDS} [data-author]").first).to_be_visible()
+        p.wait_for_load_state("networkidle")
+        if suffix == "desktop":
+            shoot(p, "team-desktop.png", saved, full_page=True)
+        else:
+            clip = clip_of(p, "h1", until=f"{CARDS} >> nth=2")
+            shoot(p, "team-phone.png", saved, full_page=True, clip=clip)
+        p.goto(f"{studio.base}/teams/design/members/")
+        p.wait_for_load_state("networkidle")
+        shoot(p, f"members-{suffix}.png", saved, full_page=True)
+
+
 def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Path]:
     saved: list[Path] = []
     desktop = browser.new_context(**DESKTOP)
@@ -379,6 +422,8 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
         else:
             clip = clip_of(p, ".gallery-wrap", until=f"{CARDS} >> nth=3")
             shoot(p, "select-phone.png", saved, full_page=True, clip=clip)
+
+    shoot_team(studio, page, mobile, saved)
 
     # A form error: a text file named .png among the references; the rest is kept.
     notes = {"name": "notes.png", "mimeType": "image/png", "buffer": b"shopping list: eggs\n"}
@@ -466,7 +511,7 @@ def photograph(base: str, env: dict[str, str], work: Path, procs: dict[str, Proc
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            return run(browser, Studio(base), start_worker, stop_worker)
+            return run(browser, Studio(base, env), start_worker, stop_worker)
         finally:
             browser.close()
 

@@ -35,6 +35,15 @@ def test_seeds_count_generations_with_real_files(capsys):
         assert img.format == "WEBP"
 
 
+def test_seeded_items_can_be_shared_with_a_team(capsys, owner, member, team, outsider):
+    call_command("seed_gallery", "member", "--count", "4", "--team", "design")
+    assert capsys.readouterr().out == "Seeded 4 generations for member shared with Design.\n"
+    gens = Generation.objects.filter(user=member)
+    assert [g.team for g in gens] == [team] * 4 and all(g.shared_at for g in gens)
+    with pytest.raises(CommandError, match="outsider may not share with a team 'design'"):
+        call_command("seed_gallery", "outsider", "--count", "1", "--team", "design")
+
+
 def test_the_same_seed_gives_the_same_gallery():
     for name in ("ann", "bob"):
         user = get_user_model().objects.create_user(name)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from studio.generations.models import Generation, Output, State
+from studio.teams.models import Team
 from studio.upstream import facts
 
 SUBJECTS = ["lighthouse", "fox", "harbour", "orchard", "robot", "teapot", "glacier", "market"]
@@ -43,12 +44,20 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, default=50)
         parser.add_argument("--in-flight", type=int, default=0, help="how many to leave pending")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--team", help="slug of a team USERNAME may share with: every item is shared there"
+        )
 
     def handle(self, *args, username: str, count: int, in_flight: int, seed: int, **options):
         try:
             user = get_user_model().objects.get(username=username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user named {username!r}") from None
+        team = None
+        if options.get("team"):
+            team = Team.objects.shareable_by(user).filter(slug=options["team"]).first()
+            if team is None:
+                raise CommandError(f"{username} may not share with a team {options['team']!r}")
         rng = random.Random(seed)
         now = timezone.now()
         images = [_images(seed * 100 + i) for i in range(8)]
@@ -64,6 +73,8 @@ class Command(BaseCommand):
                     style=rng.choice(facts.STYLES),
                     estimated_price=facts.estimate_price(model="uni-1", type="image", ref_count=0),
                     created_at=created,
+                    team=team,
+                    shared_at=created if team else None,
                     history=[{"state": "pending", "at": created.isoformat()}],
                 )
                 if i >= count - in_flight:
@@ -94,4 +105,5 @@ class Command(BaseCommand):
                 Generation.objects.filter(pk=gen.pk).update(
                     state=State.COMPLETED, completed_at=created + timedelta(seconds=30)
                 )
-        self.stdout.write(f"Seeded {count} generations for {username}.")
+        where = f" shared with {team.name}" if team else ""
+        self.stdout.write(f"Seeded {count} generations for {username}{where}.")
