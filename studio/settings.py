@@ -251,6 +251,11 @@ if STUDIO_HTTPS:
         # operator's decision for their domain (STUDIO_HSTS_PRELOAD=1), not a default.
         SILENCED_SYSTEM_CHECKS.append("security.W021")
 
+# Images one person may submit per minute (a batch counts its size), so one account cannot
+# drain the budget or the provider's quota by script. Counted from the database: it holds
+# across web processes.
+SUBMIT_RATE_PER_MINUTE = env_int("STUDIO_SUBMIT_RATE_PER_MINUTE", 30)
+
 # Sign-in throttling (django-axes): 5 failures for one username from one address lock that
 # pair out for 15 minutes; others on the same address (an office, a NAT) still sign in.
 # The address: REMOTE_ADDR, or behind the STUDIO_HTTPS proxy the one it appended to

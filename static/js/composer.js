@@ -373,9 +373,10 @@
   }
 })();
 
-// A refused submission (a `count` out of range: 400) comes back as the form with its
-// message, retargeted at #composer-form by the server: swap it in although the status is an
-// error (htmx swaps no 4xx by default, and the message belongs in the form, not a toast).
+// A refused submission (a `count` out of range: 400; over the rate limit: 429) comes back
+// as the form with its message, retargeted at #composer-form by the server: swap it in
+// although the status is an error (htmx swaps no 4xx by default, and the message belongs
+// in the form, not a toast).
 document.addEventListener("htmx:beforeSwap", (event) => {
   const xhr = event.detail.xhr;
   if (xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget") === "#composer-form") {

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -35,6 +37,33 @@ def price_of(data: dict[str, Any], inputs: list[dict[str, Any]], *, count: int =
     """The estimate of `count` images with these settings and inputs."""
     ref_count = sum(1 for i in inputs if i["role"] == Reference.Role.REFERENCE)
     return prices.estimate(model=data["model"], type=data["type"], ref_count=ref_count, count=count)
+
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+def submit_wait_seconds(*, user, n: int = 1) -> int:
+    """Seconds until `user` may submit `n` more images under SUBMIT_RATE_PER_MINUTE; 0: now.
+
+    Counted from the Generation rows created in the last minute, not from a per-process
+    counter, so every web process sees the same figure (two submits racing in the same
+    instant may both pass: the limit is a brake on scripts, not an exact quota).
+    """
+    limit = settings.SUBMIT_RATE_PER_MINUTE
+    now = timezone.now()
+    recent = list(
+        Generation.objects.filter(user=user, created_at__gt=now - RATE_WINDOW)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    excess = len(recent) + n - limit
+    if excess <= 0:
+        return 0
+    if n > limit or excess > len(recent):
+        return int(RATE_WINDOW.total_seconds())
+    # Room for n once the excess oldest rows have left the window.
+    frees_at = recent[excess - 1] + RATE_WINDOW
+    return max(1, math.ceil((frees_at - now).total_seconds()))
 
 
 def create_generation(

@@ -199,8 +199,13 @@ def create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _form_again(request, form, htmx_status=400 if "count" in form.errors else 200)
     count = form.cleaned_data["count"]
-    # Rate limit (issue 11) hook: it must be asked for all `count` images before
-    # batches.submit saves any of them (the budget is checked inside, under its lock).
+    # The rate limit counts every image of the batch before batches.submit saves any (the
+    # budget is checked inside, under its lock).
+    if wait := services.submit_wait_seconds(user=request.user, n=count):
+        form.add_error(None, _rate_message(wait))
+        response = _form_again(request, form, htmx_status=429, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     try:
         gens = batches.submit(
             user=request.user,
@@ -229,16 +234,24 @@ def create(request: HttpRequest) -> HttpResponse:
     return redirect("studio")
 
 
-def _form_again(request: HttpRequest, form, *, htmx_status: int) -> HttpResponse:
-    """The composer with its errors (400); uploads that passed are kept. htmx gets the form
-    swapped in with `htmx_status` (composer.js swaps it even on an error status), others
-    the whole page."""
+def _form_again(request: HttpRequest, form, *, htmx_status: int, status: int = 400) -> HttpResponse:
+    """The composer with its errors (`status`, 400 unless said); uploads that passed are
+    kept. htmx gets the form swapped in with `htmx_status` (composer.js swaps it even on
+    an error status), others the whole page."""
     services.keep_valid_uploads(form=form, user=request.user)
     if request.htmx:
         response = render(request, "generations/_form.html", {"form": form}, status=htmx_status)
         return reswap(retarget(response, "#composer-form"), "outerHTML")
     context = {"form": form, **_studio_context(request)}
-    return render(request, "generations/studio.html", context, status=400)
+    return render(request, "generations/studio.html", context, status=status)
+
+
+def _rate_message(wait: int) -> str:
+    limit = settings.SUBMIT_RATE_PER_MINUTE
+    return (
+        f"Too many submissions: at most {limit} images a minute. Nothing was sent; "
+        f"try again in {wait} s."
+    )
 
 
 def _new_cards(request: HttpRequest, gens: list[Generation], announcement: str) -> HttpResponse:
@@ -326,6 +339,12 @@ def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
     if not gen.retryable:
         messages.error(request, "Only a failure that may succeed on a second try can be retried.")
         return redirect("generation-detail", gen.pk)
+    if wait := services.submit_wait_seconds(user=request.user, n=1):
+        response = HttpResponse(
+            _rate_message(wait), status=429, content_type="text/plain; charset=utf-8"
+        )
+        response["Retry-After"] = str(wait)
+        return response
     try:
         new = services.retry_generation(gen)
     except OverBudget as refused:
