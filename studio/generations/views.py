@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -175,26 +174,10 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _body_too_large(request: HttpRequest) -> bool:
-    """More bytes than every allowed image at its limit could need: refuse before reading."""
-    limit = (facts.MAX_REFS["image"] + 1) * settings.UPLOAD_MAX_BYTES + 1024 * 1024
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > limit
-    except ValueError:
-        return False
-
-
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
-    if _body_too_large(request):
-        limit = filesizeformat(settings.UPLOAD_MAX_BYTES)
-        return HttpResponse(
-            f"The upload is too large: at most {facts.MAX_REFS['image'] + 1} images of "
-            f"{limit} each can be sent at once.",
-            status=413,
-            content_type="text/plain; charset=utf-8",
-        )
+    # An oversized body was refused unread by studio.core.middleware.BodyLimitMiddleware.
     form = GenerationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
         return _form_again(request, form, htmx_status=400 if "count" in form.errors else 200)
