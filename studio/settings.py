@@ -252,6 +252,9 @@ if STUDIO_HTTPS:
         # operator's decision for their domain (STUDIO_HSTS_PRELOAD=1), not a default.
         SILENCED_SYSTEM_CHECKS.append("security.W021")
 
+# Error reports (DEBUG's page, admin mails) hide any value that shows the provider key.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "studio.core.reporting.KeyHidingFilter"
+
 # Images one person may submit per minute (a batch counts its size), so one account cannot
 # drain the budget or the provider's quota by script. Counted from the database: it holds
 # across web processes.
