@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.urls import get_resolver
 
 from studio.generations import queue, tasks
 from studio.teams.models import Membership, Team
@@ -84,6 +85,10 @@ def task_queue(monkeypatch, settings):
 @pytest.fixture
 def real_api(settings):
     """Point the client at a fake provider URL with a key, for `responses` mocks."""
+    # studio.urls mounts the simulator at import if it is enabled: import it now, as the
+    # process started, or a first request made under this fixture would leave it unmounted
+    # for every later test.
+    get_resolver().url_patterns  # noqa: B018
     settings.LUMA_AGENTS_API_KEY = "test-key-not-real"
     settings.SIMULATOR_ENABLED = False
     settings.LUMA_BASE_URL = "https://agents.test/v1"

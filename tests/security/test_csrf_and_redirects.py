@@ -34,6 +34,7 @@ def world(owner, team):
     )
     return {
         "generation_id": gen.pk,
+        "batch_id": 1,
         "position": 0,
         "input_id": ref.pk,
         "slug": team.slug,

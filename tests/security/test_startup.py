@@ -205,6 +205,7 @@ print("status", secure.status_code)
 print("hsts", secure.get("Strict-Transport-Security"))
 print("csp", secure.get("Content-Security-Policy"))
 print("csrf-secure", bool(secure.cookies["csrftoken"]["secure"]))
+print("healthz", c.get("/healthz").status_code)
 """
 
 
@@ -218,3 +219,5 @@ def test_behind_the_https_proxy_the_responses_carry_it(env):
     assert lines["hsts"] == "max-age=31536000; includeSubDomains"
     assert "upgrade-insecure-requests" in lines["csp"]
     assert lines["csrf-secure"] == "True"
+    # Load balancers probe /healthz over plain HTTP: answered, not redirected.
+    assert lines["healthz"] in ("200", "503")

@@ -112,3 +112,12 @@ def test_rows_counted_come_from_the_database_not_this_process(owner, limit, task
         [Generation(user=owner, **DEFAULTS, estimated_price=0) for _ in range(limit)]
     )
     assert services.submit_wait_seconds(user=owner, n=1) > 0
+
+
+def test_a_batch_posted_over_the_limit_is_refused_whole(owner_client, owner, limit, task_queue):
+    make_generation(owner)
+    response = owner_client.post("/generations/", {**DEFAULTS, "count": "3"})
+    assert response.status_code == 429
+    assert Generation.objects.filter(user=owner).count() == 1  # none of the three saved
+    assert owner_client.post("/generations/", {**DEFAULTS, "count": "2"}).status_code == 302
+    assert Generation.objects.filter(user=owner).count() == 3
