@@ -446,9 +446,21 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
         else:
             clip = clip_of(p, ".composer", until=".field-aspect_ratio")
             shoot(p, f"form-error-{suffix}.png", saved, full_page=True, clip=clip)
+    shoot_usage(studio, page, mobile, saved)
     desktop.close()
     phone.close()
     return saved
+
+
+def shoot_usage(studio: Studio, page: Page, mobile: Page, saved: list[Path]) -> None:
+    """Usage: this month's estimated spend, spend per day, the last 12 months by model and
+    type, failures apart, and what is left of a monthly cap."""
+    spread_spend(USERNAME)
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        p.goto(f"{studio.base}/usage/")
+        expect(p.locator("[data-spend-chart] rect.bar").first).to_be_attached()
+        p.wait_for_load_state("networkidle")
+        shoot(p, f"usage-{suffix}.png", saved, full_page=True)
 
 
 OFFLINE_UNSET = ("LUMA_AGENTS_API_KEY", "LUMA_BASE_URL", "REDIS_URL")
@@ -469,6 +481,29 @@ def studio_env(work: Path) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def spread_spend(username: str) -> None:
+    """Spread the demo's completed jobs over the last weeks (so the usage chart has days to
+    show) and give the demo a monthly cap (so the page shows what is left of it)."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.utils import timezone
+
+    from studio.generations.models import Generation, State
+    from studio.usage import budgets
+
+    try:
+        user = get_user_model().objects.get(username=username)
+        done = Generation.objects.filter(user=user, state=State.COMPLETED).order_by("pk")
+        for i, pk in enumerate(done.values_list("pk", flat=True)):
+            at = timezone.now() - timedelta(days=(i * 3) % 29, hours=i % 5)
+            Generation.objects.filter(pk=pk).update(created_at=at)
+        budgets.set_cap(user=user, monthly=Decimal("2.00"))
+    finally:
+        connection.close()
 
 
 def use_studio_here(env: dict[str, str]) -> None:

@@ -30,11 +30,11 @@ def estimate(*, model: str, type: str, ref_count: int, count: int = 1) -> Decima
 
 
 def usd(amount: Decimal) -> str:
-    """$5.00, $0.0404: cents always, the fourth decimal only when there is one."""
+    """$5.00, $0.0404, $0.1030: cents, or all four decimals of a price when it has them."""
     amount = Decimal(amount)
     if amount == amount.quantize(CENT):
         return f"${amount.quantize(CENT)}"
-    return f"${amount.quantize(Decimal('0.0001')).normalize():f}"
+    return f"${amount.quantize(Decimal('0.0001'))}"
 
 
 def month_start(now: datetime | None = None) -> datetime:

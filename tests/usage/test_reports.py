@@ -124,3 +124,4 @@ def test_usd_shows_cents_and_a_fourth_decimal_only_when_there_is_one():
     assert prices.usd(Decimal("5")) == "$5.00"
     assert prices.usd(Decimal("0.0300")) == "$0.03"
     assert prices.usd(Decimal("0.0404")) == "$0.0404"
+    assert prices.usd(Decimal("0.1030")) == "$0.1030"
