@@ -21,6 +21,11 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
     return int(value) if value not in (None, "") else default
@@ -287,7 +292,10 @@ LUMA_BASE_URL = (
     or (SIMULATOR_BASE_URL if SIMULATOR_ENABLED else "https://agents.lumalabs.ai/v1")
 ).rstrip("/")
 UPSTREAM_CONNECT_TIMEOUT = 5.0
-UPSTREAM_READ_TIMEOUT = 60.0
+UPSTREAM_READ_TIMEOUT = env_float("STUDIO_UPSTREAM_READ_TIMEOUT", 60.0)
+# A GET of a job's state is small and safe to repeat: a short wait keeps one slow answer
+# from holding up the polls of every other row.
+UPSTREAM_POLL_READ_TIMEOUT = env_float("STUDIO_UPSTREAM_POLL_READ_TIMEOUT", 10.0)
 UPSTREAM_DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024
 UPSTREAM_SUBMIT_MAX_ATTEMPTS = 6
 
@@ -296,19 +304,47 @@ SIMULATOR_SECONDS = float(os.environ.get("STUDIO_SIMULATOR_SECONDS", "4"))
 SIMULATOR_URL_EXPIRY_SECONDS = env_int("STUDIO_SIMULATOR_URL_EXPIRY_SECONDS", 3600)
 
 # --- Pipeline --------------------------------------------------------------------------
-POLL_MIN_SECONDS = 2.0
-POLL_MAX_SECONDS = 10.0
+# Polling (see studio/generations/timing.py): every POLL_DENSE_SECONDS once a job may be
+# done, rising to POLL_MAX_SECONDS for jobs slower than any seen (and than the tail floor).
+POLL_DENSE_SECONDS = env_float("STUDIO_POLL_SECONDS", 2.0)
+POLL_MAX_SECONDS = env_float("STUDIO_POLL_MAX_SECONDS", 10.0)
+POLL_TAIL_AFTER_SECONDS = 120.0
+POLL_DURATION_SAMPLES = 20
+# The loop sleeps until the next due row, but looks for new rows at least this often.
+POLL_IDLE_SECONDS = env_float("STUDIO_POLL_IDLE_SECONDS", 1.0)
+# Short and renewed every turn (and every second within one), so a dead loop's lease has
+# lapsed within seconds and a restarted worker takes over at once.
+POLL_LEASE_SECONDS = env_float("STUDIO_POLL_LEASE_SECONDS", 8.0)
+# Without studio_worker (a bare qcluster), the loop is a chain of tasks of this length.
+POLL_TASK_SECONDS = env_float("STUDIO_POLL_TASK_SECONDS", 20.0)
+# Kept for the task chain's tests; the loop no longer sleeps a fixed time.
 POLL_LOOP_MAX_SLEEP = 3.0
-POLL_LEASE_SECONDS = 60
 # How often an open team gallery asks whether something new was shared (seconds, while
 # the tab is visible). Slow on purpose: one small request per member, answered 204.
 TEAM_NEWS_SECONDS = 15
 # One turn of the polling loop stops taking rows after this long, well inside the task
 # timeout below: django-q2 kills a task that overruns, and a killed worker can stall it.
 POLL_TURN_BUDGET_SECONDS = 30
-STUCK_SUBMIT_SECONDS = 120
+# Threads beside the loop for downloads and resubmits (they never wait behind polls).
+PIPELINE_THREADS = env_int("STUDIO_PIPELINE_THREADS", 3)
+# A handed-off download not finished by then is presumed lost, and the row polled again.
+DOWNLOAD_CLAIM_SECONDS = env_float("STUDIO_DOWNLOAD_CLAIM_SECONDS", 90.0)
+# A claimed submit older than this has lost its worker (above the POST's own timeouts).
+STUCK_SUBMIT_SECONDS = env_float("STUDIO_STUCK_SUBMIT_SECONDS", 90.0)
 JOB_MAX_SECONDS = 60 * 60
 THUMBNAIL_SIZE = 512
+
+# The provider's limits, shared by every worker (studio/generations/budget.py); 0: none.
+UPSTREAM_POSTS_PER_MINUTE = env_int("STUDIO_UPSTREAM_POSTS_PER_MINUTE", 300)
+UPSTREAM_GETS_PER_SECOND = env_float("STUDIO_UPSTREAM_GETS_PER_SECOND", 20.0)
+UPSTREAM_MAX_CONCURRENT_JOBS = env_int("STUDIO_UPSTREAM_MAX_CONCURRENT_JOBS", 100)
+# How long a row held back for a free slot waits before it is looked at again.
+BUDGET_SLOT_WAIT_SECONDS = 1.0
+
+# studio_worker: it checks that its cluster runs a heartbeat task every few seconds and
+# that its polling loop turns; either silent for WORKER_STUCK_SECONDS and it exits 3.
+WORKER_HEARTBEAT_SECONDS = env_float("STUDIO_WORKER_HEARTBEAT_SECONDS", 5.0)
+WORKER_STUCK_SECONDS = env_float("STUDIO_WORKER_STUCK_SECONDS", 60.0)
 
 # --- Uploads ----------------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("STUDIO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

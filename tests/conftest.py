@@ -77,6 +77,8 @@ class TaskRecorder:
 def task_queue(monkeypatch, settings):
 
     settings.POLL_LOOP_MAX_SLEEP = 0
+    # One turn per poll_loop task, so a test steps the chain itself.
+    settings.POLL_TASK_SECONDS = 0
     recorder = TaskRecorder()
     monkeypatch.setattr(queue, "enqueue", recorder)
     return recorder

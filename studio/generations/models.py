@@ -125,6 +125,17 @@ class Generation(models.Model):
         return facts.failure_info(self.failure_code) if self.failure_code else None
 
     @property
+    def waiting_for_slot(self) -> bool:
+        """Saved and due to be sent, but held back by the shared request budget (or not yet
+        sent for the first time): what the card says while the row stays `pending`."""
+        return (
+            self.state == State.PENDING
+            and self.submit_claimed_at is None
+            and self.next_attempt_at is not None
+            and self.submit_attempts == 0
+        )
+
+    @property
     def retryable(self) -> bool:
         return self.state == State.FAILED and bool(self.failure) and self.failure.retryable
 
@@ -258,6 +269,8 @@ class PollLease(models.Model):
     """One row per loop name; whoever holds an unexpired lease runs the polling loop."""
 
     POLLER = "poller"
+    # Rows named HEARTBEAT + a studio_worker's id hold the time of its cluster's last beat.
+    HEARTBEAT = "heartbeat:"
 
     name = models.CharField(max_length=40, unique=True)
     holder = models.CharField(max_length=64, blank=True)
@@ -281,6 +294,30 @@ class PollLease(models.Model):
         )
 
     @classmethod
+    def beat(cls, name: str) -> None:
+        """Note that whoever `name` stands for was alive just now."""
+        cls.objects.update_or_create(name=name, defaults={"expires_at": timezone.now()})
+
+    @classmethod
+    def last_beat(cls, name: str):
+        return cls.objects.filter(name=name).values_list("expires_at", flat=True).first()
+
+    @classmethod
     def release(cls, token: str, *, name: str = POLLER) -> None:
         """Give the lease up, if `token` still holds it."""
         cls.objects.filter(name=name, holder=token).update(holder="", expires_at=timezone.now())
+
+
+class RequestBudget(models.Model):
+    """A token bucket shared by every worker: the provider's POSTs per minute.
+
+    One row per bucket, changed only under `select_for_update` in a transaction (SQLite's
+    IMMEDIATE transactions serialize the same way), so two workers never spend one token.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    tokens = models.FloatField(default=0)
+    refilled_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.tokens:.1f} tokens at {self.refilled_at}"

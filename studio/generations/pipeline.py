@@ -9,19 +9,23 @@ unknown outcome (a read timeout after sending) fails the row instead of being re
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db import connections, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from studio.upstream.client import get_client, new_request_id
 from studio.upstream.errors import DownloadError, UnknownOutcome, UpstreamError
 
-from . import outputs, queue, services
+from . import budget, outputs, queue, services, timing
 from .models import IN_FLIGHT, Generation, PollLease, State
 
 log = logging.getLogger("studio.generations")
@@ -75,11 +79,21 @@ def _due_in(seconds: float) -> datetime:
 
 def submit(generation_id: int) -> str:
     """POST one pending row upstream, at most once. Returns what happened, for the log."""
-    claimed = Generation.objects.filter(
+    claimable = Generation.objects.filter(
         pk=generation_id, state=State.PENDING, submit_claimed_at__isnull=True, upstream_id=""
-    ).update(submit_claimed_at=timezone.now(), submit_attempts=F("submit_attempts") + 1)
-    if not claimed:
-        return "not claimable"
+    )
+    with transaction.atomic():
+        if not claimable.exists():
+            return "not claimable"
+        wait = budget.take_post()
+        if not wait:
+            claimable.update(
+                submit_claimed_at=timezone.now(), submit_attempts=F("submit_attempts") + 1
+            )
+    if wait:
+        budget.hold_back(generation_id, wait)
+        ensure_poller()
+        return f"waiting for a free slot ({wait:.1f} s)"
     gen = Generation.objects.select_related("user").get(pk=generation_id)
     request_id = new_request_id()
     try:
@@ -131,7 +145,6 @@ def _submit_accepted(gen: Generation, answer: dict) -> str:
         return "no id"
     gen.upstream_id = str(answer["id"])
     gen.submitted_at = timezone.now()
-    gen.next_attempt_at = _due_in(settings.POLL_MIN_SECONDS)
     gen.poll_count = 0
     apply_upstream(gen, answer)
     _save(gen)
@@ -146,9 +159,13 @@ def backoff(attempt: int) -> float:
 
 # --- poll -----------------------------------------------------------------------------
 
+# Runs `fn(*args)` now or beside the loop (a thread pool); None: now, in the caller.
+Handoff = Callable[..., Any]
 
-def poll_one(gen: Generation) -> None:
-    """GET one in-flight row and act on its upstream state."""
+
+def poll_one(gen: Generation, *, handoff: Handoff | None = None) -> None:
+    """GET one in-flight row and act on its upstream state. With a `handoff`, the download
+    of a completed job runs beside the loop, so it never delays the polls of other rows."""
     request_id = new_request_id()
     gen.poll_count += 1
     gen.last_polled_at = timezone.now()
@@ -168,15 +185,32 @@ def poll_one(gen: Generation) -> None:
         _save(gen)
         return
     gen.note_request("GET", request_id, 200)
+    if answer.get("state") == "completed" and handoff is not None:
+        # Not polled again while the download runs; if it is lost with its process, the
+        # row is due again after this (at once when a worker starts: redrive).
+        gen.next_attempt_at = _due_in(settings.DOWNLOAD_CLAIM_SECONDS)
+        _save(gen)
+        handoff(fetch_outputs, gen.pk, answer.get("output") or [])
+        return
     apply_upstream(gen, answer)
     _save(gen)
 
 
+def fetch_outputs(generation_id: int, answered: list[dict]) -> str:
+    """Copy a completed job's outputs in and complete the row (a handed-off download)."""
+    gen = Generation.objects.filter(
+        pk=generation_id, state__in=[State.QUEUED, State.PROCESSING]
+    ).first()
+    if gen is None:
+        return "not in flight"
+    complete(gen, answered)
+    _save(gen)
+    return gen.state
+
+
 def poll_interval(gen: Generation) -> float:
-    """About 2 s at first, rising to 10 s for slow jobs."""
-    return min(
-        settings.POLL_MAX_SECONDS, settings.POLL_MIN_SECONDS * 1.5 ** max(0, gen.poll_count - 1)
-    )
+    """Seconds until the row is next worth a GET (see timing.py)."""
+    return timing.next_poll_delay(gen, timezone.now())
 
 
 def apply_upstream(gen: Generation, answer: dict) -> None:
@@ -198,7 +232,7 @@ def apply_upstream(gen: Generation, answer: dict) -> None:
 
 def complete(gen: Generation, answered: list[dict]) -> None:
     """Copy every output into our storage now: the upstream URLs expire in an hour."""
-    images = [o for o in answered if o.get("url")]
+    images = [o for o in answered if isinstance(o, dict) and o.get("url")]
     if not images:
         gen.fail("output_not_found", "the job completed without any output")
         return
@@ -215,6 +249,11 @@ def complete(gen: Generation, answered: list[dict]) -> None:
         outputs.delete_files(n for o in stored for n in (o.file.name, o.thumbnail.name))
         _download_failed(gen, exc)
         return
+    except BaseException:
+        # Whatever stopped us (a second download of the same job won the race, a database
+        # error, a stop signal), no file is left without its row.
+        outputs.delete_files(n for o in stored for n in (o.file.name, o.thumbnail.name))
+        raise
     gen.set_state(State.COMPLETED)
     gen.completed_at = timezone.now()
     gen.next_attempt_at = None
@@ -230,11 +269,12 @@ def _download_failed(gen: Generation, exc: DownloadError | outputs.OutputInvalid
     gen.fail("output_not_found", f"The image could not be copied to the studio: {detail}.")
 
 
-# --- the polling loop's turn ----------------------------------------------------------
+# --- the polling loop -----------------------------------------------------------------
 
 
 def ensure_poller() -> bool:
-    """Start the polling loop unless a live one holds the lease."""
+    """Start the polling loop (as a chain of tasks) unless a live one holds the lease; a
+    studio_worker's own loop holds it for as long as that worker lives."""
     token = uuid.uuid4().hex
     if PollLease.acquire(token):
         queue.enqueue("poll_loop", token)
@@ -242,32 +282,64 @@ def ensure_poller() -> bool:
     return False
 
 
-def _due_rows(now: datetime) -> QuerySet[Generation]:
+def _due_polls(now: datetime) -> QuerySet[Generation]:
     return Generation.objects.filter(
-        Q(state__in=[State.QUEUED, State.PROCESSING], next_attempt_at__lte=now)
-        | Q(state=State.PENDING, submit_claimed_at__isnull=True, next_attempt_at__lte=now)
+        state__in=[State.QUEUED, State.PROCESSING], next_attempt_at__lte=now
     ).order_by("next_attempt_at")
 
 
-def poll_due(batch: int = 50) -> int:
-    """Poll (or resubmit) the rows that are due now, within the turn's time budget; the
-    rest wait for the next turn. Returns how many were handled."""
+def _due_submits(now: datetime) -> QuerySet[Generation]:
+    # Oldest first: a burst is sent in the order it was made.
+    return Generation.objects.filter(
+        state=State.PENDING, submit_claimed_at__isnull=True, next_attempt_at__lte=now
+    ).order_by("created_at", "id")
+
+
+def poll_due(
+    batch: int = 50,
+    *,
+    handoff: Handoff | None = None,
+    gets: budget.GetBucket | None = None,
+    renew: Callable[[], bool] | None = None,
+) -> int:
+    """Send the due submits the budget allows, then poll the rows that are due now within
+    the turn's time budget; the rest wait for the next turn. Returns how many were handled.
+
+    When the GET budget cannot serve every due row, the ones most likely done go first.
+    `renew` keeps the loop's lease alive during a long turn; False from it ends the turn.
+    """
+    now = timezone.now()
     handled = 0
+    for gen in _due_submits(now)[: min(batch, budget.free_slots())]:
+        if handoff is None:
+            submit(gen.pk)
+        else:
+            # Not handed off twice; submit() sets its own next time if it must wait.
+            Generation.objects.filter(pk=gen.pk).update(
+                next_attempt_at=_due_in(settings.STUCK_SUBMIT_SECONDS)
+            )
+            handoff(submit, gen.pk)
+        handled += 1
+    rows = list(_due_polls(now).select_related("user")[:batch])
+    if gets is not None and len(rows) > gets.available():
+        rows.sort(key=lambda g: timing.likelihood_done(g, now), reverse=True)
+        rows = rows[: gets.available()]
     started = time.monotonic()
-    for gen in _due_rows(timezone.now()).select_related("user")[:batch]:
+    for gen in rows:
         if time.monotonic() - started > settings.POLL_TURN_BUDGET_SECONDS:
             break
+        if renew is not None and not renew():
+            break
         try:
-            if gen.state == State.PENDING:
-                submit(gen.pk)
-            else:
-                poll_one(gen)
+            poll_one(gen, handoff=handoff)
         except Exception:
             # One bad row must not stop the loop for everyone else.
             log.exception("generation %s: poll failed", gen.pk)
             Generation.objects.filter(pk=gen.pk).update(
                 next_attempt_at=_due_in(settings.POLL_MAX_SECONDS)
             )
+        if gets is not None:
+            gets.spend()
         handled += 1
     return handled
 
@@ -286,13 +358,102 @@ def any_in_flight() -> bool:
     return Generation.objects.filter(state__in=IN_FLIGHT).exists()
 
 
+def _in_thread(fn: Callable[..., Any], *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        log.exception("pipeline: %s%r failed", fn.__name__, args)
+    finally:
+        # A pool thread's connection is its own: close it rather than leak one per thread.
+        connections.close_all()
+
+
+class _Renewer:
+    """Renews the lease at most once a second (a poll turn may take many GETs)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.at = time.monotonic()
+
+    def __call__(self) -> bool:
+        if time.monotonic() - self.at < 1.0:
+            return True
+        self.at = time.monotonic()
+        return PollLease.acquire(self.token)
+
+
+def run_loop(
+    token: str,
+    *,
+    stop: threading.Event | None = None,
+    seconds: float | None = None,
+    idle_exit: bool = False,
+    beat: Callable[[], None] | None = None,
+) -> str:
+    """Poll while holding the lease, sleeping exactly until the next due row (at most
+    POLL_IDLE_SECONDS, to notice new ones): the loop itself adds no latency.
+
+    Downloads and resubmits run in a small thread pool beside it. Ends when the lease is
+    lost, after `seconds`, when nothing is in flight (`idle_exit`) or on `stop`.
+    """
+    stop = stop or threading.Event()
+    gets = budget.GetBucket()
+    started = time.monotonic()
+    result = "stopped"
+    with ThreadPoolExecutor(
+        max_workers=settings.PIPELINE_THREADS, thread_name_prefix="pipeline"
+    ) as pool:
+
+        def handoff(fn: Callable[..., Any], *args: Any) -> None:
+            pool.submit(_in_thread, fn, *args)
+
+        renew = _Renewer(token)
+        while not stop.is_set():
+            if not PollLease.acquire(token):
+                result = "lease lost"
+                break
+            if beat is not None:
+                beat()
+            poll_due(handoff=handoff, gets=gets, renew=renew)
+            if idle_exit and not any_in_flight():
+                result = "idle"
+                break
+            if seconds is not None and time.monotonic() - started >= seconds:
+                result = "turn over"
+                break
+            stop.wait(_sleep_before_next())
+    return result
+
+
+def _sleep_before_next() -> float:
+    wait = settings.POLL_IDLE_SECONDS
+    due = next_due()
+    if due is not None:
+        wait = min(wait, (due - timezone.now()).total_seconds())
+    # Never a busy loop: rows may stay due while the budget holds them back.
+    return max(0.1, wait)
+
+
 # --- re-driving what lost its task ----------------------------------------------------
 
 
-def redrive() -> list[str]:
-    """Repair rows whose task was lost or that ran far too long; returns what was done."""
+def redrive(*, at_start: bool = False) -> list[str]:
+    """Repair rows whose task was lost or that ran far too long; returns what was done.
+
+    `at_start` (a worker starting): whatever was in flight is polled at once rather than
+    when its next poll, or a lost download's claim, comes due, and unsent rows are sent.
+    """
     now = timezone.now()
     report = []
+    if at_start:
+        woken = Generation.objects.filter(state__in=[State.QUEUED, State.PROCESSING]).update(
+            next_attempt_at=now
+        )
+        # A submit task lost with the broker: the claim keeps a live one from sending twice.
+        unsent = Generation.objects.filter(
+            state=State.PENDING, submit_claimed_at__isnull=True, next_attempt_at__isnull=True
+        ).update(next_attempt_at=now)
+        report.append(f"{woken} in flight polled now, {unsent} unsent made due")
     # A claimed submit that never finished: the POST may have gone out, so don't resend.
     for gen in Generation.objects.filter(
         state=State.PENDING,

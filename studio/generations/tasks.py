@@ -8,10 +8,9 @@ lease, and the once-a-minute `watchdog` re-drives what was lost.
 
 from __future__ import annotations
 
-import time
+import os
 
 from django.conf import settings
-from django.utils import timezone
 
 from . import pipeline, queue
 from .models import PollLease
@@ -23,28 +22,36 @@ def submit(generation_id: int) -> str:
 
 
 def poll_loop(token: str) -> str:
-    """One turn of the loop: poll what is due, wait briefly, hand over to the next turn.
+    """The polling loop as a chain of tasks, for a bare `qcluster` (studio_worker runs the
+    loop in its own thread and holds the lease, so this one then finds it taken).
 
-    django-q2 has no delayed enqueue, so the loop is a chain of short tasks, one at a time
-    under the lease, rather than one task per job sleeping between polls.
+    django-q2 has no delayed enqueue and kills long tasks, so each turn polls for at most
+    POLL_TASK_SECONDS, then hands over to the next task.
     """
     if not PollLease.acquire(token):
         return "lease held by another loop"
-    pipeline.poll_due()
-    if not pipeline.any_in_flight():
+    result = pipeline.run_loop(token, seconds=settings.POLL_TASK_SECONDS, idle_exit=True)
+    if result == "idle":
         PollLease.release(token)
         # A row may have arrived between the check and the release: look once more.
         if pipeline.any_in_flight():
             pipeline.ensure_poller()
         return "idle"
-    next_due = pipeline.next_due()
-    wait = settings.POLL_LOOP_MAX_SLEEP
-    if next_due is not None:
-        wait = min(wait, max(0.0, (next_due - timezone.now()).total_seconds()))
-    time.sleep(wait)
-    if PollLease.acquire(token):
+    if result == "turn over" and PollLease.acquire(token):
         queue.enqueue("poll_loop", token)
-    return "continues"
+        return "continues"
+    return result
+
+
+def heartbeat(worker_id: str) -> str:
+    """Run every few seconds for each studio_worker: proof that a cluster still runs tasks.
+
+    The beat is recorded for the cluster that ran it (its STUDIO_WORKER_ID), whoever
+    enqueued it, so with a shared Redis queue a hung cluster is not covered by another.
+    """
+    ran_by = os.environ.get("STUDIO_WORKER_ID") or worker_id
+    PollLease.beat(f"{PollLease.HEARTBEAT}{ran_by}")
+    return ran_by
 
 
 def watchdog() -> str:

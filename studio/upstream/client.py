@@ -94,7 +94,12 @@ class LumaClient:
         return self._call("POST", "/generations", json=body, request_id=request_id)
 
     def get_generation(self, generation_id: str, *, request_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/generations/{generation_id}", request_id=request_id)
+        return self._call(
+            "GET",
+            f"/generations/{generation_id}",
+            request_id=request_id,
+            timeout=(settings.UPSTREAM_CONNECT_TIMEOUT, settings.UPSTREAM_POLL_READ_TIMEOUT),
+        )
 
     def download(self, url: str, *, max_bytes: int | None = None) -> IO[bytes]:
         """Stream an output into a temporary file, refusing more than `max_bytes`."""
@@ -143,14 +148,26 @@ class LumaClient:
         return spool
 
     # -- plumbing --------------------------------------------------------------------
-    def _call(self, method: str, path: str, *, request_id: str, json: Any = None) -> dict[str, Any]:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        request_id: str,
+        json: Any = None,
+        timeout: tuple[float, float] | None = None,
+    ) -> dict[str, Any]:
         headers = {"X-Request-Id": request_id, "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         started = time.monotonic()
         try:
             response = self.session.request(
-                method, self.base_url + path, json=json, headers=headers, timeout=self.timeout
+                method,
+                self.base_url + path,
+                json=json,
+                headers=headers,
+                timeout=timeout or self.timeout,
             )
         except requests.RequestException as exc:
             if _never_sent(exc):

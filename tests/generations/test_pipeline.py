@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 
 import pytest
 import requests
@@ -244,12 +245,19 @@ def test_poll_429_honours_retry_after(owner, task_queue, real_api):
     assert 8 <= (gen.next_attempt_at - timezone.now()).total_seconds() <= 9.5
 
 
-def test_poll_backoff_rises_to_ten_seconds(owner, task_queue, real_api):
+def test_poll_backoff_rises_to_ten_seconds_once_a_job_runs_longer_than_any_seen(
+    owner, task_queue, real_api
+):
+    # Issue 10: a job is polled every 2 s while it may be done (no more 10 s back-off that
+    # added seconds of latency); only a job slower than every one seen backs off to 10 s.
     with responses.RequestsMock() as rsps:
         gen = submitted(owner, task_queue, rsps)
         rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))
         gaps = []
-        for _ in range(8):
+        for minutes in range(8):
+            Generation.objects.filter(pk=gen.pk).update(
+                submitted_at=timezone.now() - timedelta(minutes=minutes)
+            )
             run_when_due(gen)
             gen.refresh_from_db()
             gaps.append(round((gen.next_attempt_at - timezone.now()).total_seconds()))
