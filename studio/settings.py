@@ -314,7 +314,7 @@ POLL_DURATION_SAMPLES = 20
 POLL_IDLE_SECONDS = env_float("STUDIO_POLL_IDLE_SECONDS", 1.0)
 # Short and renewed every turn (and every second within one), so a dead loop's lease has
 # lapsed within seconds and a restarted worker takes over at once.
-POLL_LEASE_SECONDS = env_float("STUDIO_POLL_LEASE_SECONDS", 8.0)
+POLL_LEASE_SECONDS = env_float("STUDIO_POLL_LEASE_SECONDS", 5.0)
 # Without studio_worker (a bare qcluster), the loop is a chain of tasks of this length.
 POLL_TASK_SECONDS = env_float("STUDIO_POLL_TASK_SECONDS", 20.0)
 # Kept for the task chain's tests; the loop no longer sleeps a fixed time.
@@ -342,9 +342,10 @@ UPSTREAM_MAX_CONCURRENT_JOBS = env_int("STUDIO_UPSTREAM_MAX_CONCURRENT_JOBS", 10
 BUDGET_SLOT_WAIT_SECONDS = 1.0
 
 # studio_worker: it checks that its cluster runs a heartbeat task every few seconds and
-# that its polling loop turns; either silent for WORKER_STUCK_SECONDS and it exits 3.
+# that its polling loop turns; either silent for WORKER_STUCK_SECONDS and it exits 3
+# (with a beat every 5 s, a hang is detected within 45 + 5 s: under the minute promised).
 WORKER_HEARTBEAT_SECONDS = env_float("STUDIO_WORKER_HEARTBEAT_SECONDS", 5.0)
-WORKER_STUCK_SECONDS = env_float("STUDIO_WORKER_STUCK_SECONDS", 60.0)
+WORKER_STUCK_SECONDS = env_float("STUDIO_WORKER_STUCK_SECONDS", 45.0)
 
 # --- Uploads ----------------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("STUDIO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

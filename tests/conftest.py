@@ -6,7 +6,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.urls import get_resolver
 
-from studio.generations import queue, tasks
+from studio.generations import queue, tasks, timing
 from studio.teams.models import Membership, Team
 from studio.upstream.client import reset_client
 
@@ -17,6 +17,7 @@ def _fast_and_isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SIMULATOR_SECONDS = 0.0
     reset_client()
+    timing.forget()  # durations learned in one test must not steer the polls of the next
     yield
     reset_client()
 

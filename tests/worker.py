@@ -92,8 +92,9 @@ class Worker:
     """One `manage.py qcluster` (or `command`, e.g. studio_worker) process and its log."""
 
     def __init__(self, env: dict[str, str], *, command: str = "qcluster") -> None:
+        self.command = command
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop())
-            prefix="qcluster-", suffix=".log", delete=False
+            prefix=f"{command}-", suffix=".log", delete=False
         )
         self.log_path = Path(self.log.name)
         self.started = time.monotonic()
@@ -108,7 +109,7 @@ class Worker:
     def assert_alive(self) -> None:
         if not self.alive():
             raise WorkerDied(
-                f"the qcluster worker exited with code {self.proc.returncode}:\n{self.tail()}"
+                f"the {self.command} worker exited with code {self.proc.returncode}:\n{self.tail()}"
             )
 
     def tail(self, lines: int = 60) -> str:
@@ -154,22 +155,36 @@ def _purge_broker() -> None:
     get_broker().purge_queue()
 
 
-@pytest.fixture
-def worker(request: pytest.FixtureRequest, transactional_db, settings) -> Iterator[Worker]:
-    """A real django-q2 cluster on the test database and this test's MEDIA_ROOT."""
+def start_worker(
+    request: pytest.FixtureRequest, settings, command: str = "qcluster", **extra_env: str
+) -> Worker:
+    """Start `command` on the test database; the test's report gets its log if it fails.
+    The caller stops it (`finish_worker`)."""
     if "task_queue" in request.fixturenames:
         raise pytest.UsageError("the worker fixture needs the real async_task: drop task_queue")
     _purge_broker()
     env = worker_env(db_url=database_url(connection.settings_dict), media_root=settings.MEDIA_ROOT)
-    w = Worker(env)
+    env.update(extra_env)
+    w = Worker(env, command=command)
     request.node.stash[_WORKER_KEY] = w
+    return w
+
+
+def finish_worker(request: pytest.FixtureRequest, w: Worker) -> None:
+    w.stop()
+    # Keep the log of a failing test for a closer look; its tail is in the report.
+    if not request.node.stash.get(_FAILED_KEY, False):
+        w.remove_log()
+
+
+@pytest.fixture
+def worker(request: pytest.FixtureRequest, transactional_db, settings) -> Iterator[Worker]:
+    """A real django-q2 cluster on the test database and this test's MEDIA_ROOT."""
+    w = start_worker(request, settings)
     try:
         yield w
     finally:
-        w.stop()
-        # Keep the log of a failing test for a closer look; its tail is in the report.
-        if not request.node.stash.get(_FAILED_KEY, False):
-            w.remove_log()
+        finish_worker(request, w)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -179,4 +194,38 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     w = item.stash.get(_WORKER_KEY, None)
     if w is not None and report.failed:
         item.stash[_FAILED_KEY] = True
-        report.sections.append((f"qcluster worker log ({report.when}, {w.log_path})", w.tail()))
+        report.sections.append((f"{w.command} worker log ({report.when}, {w.log_path})", w.tail()))
+
+
+def children(pid: int) -> list[int]:
+    """The pids whose parent is `pid`, oldest first (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and stat[0] != "Z":
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def cluster_processes(w: Worker) -> list[int]:
+    """A studio_worker's django-q2 sentinel children: the pool (2), monitor, pusher, in
+    the order django-q2 starts them (empty until all are up)."""
+    for qcluster in children(w.proc.pid):
+        for sentinel in children(qcluster):
+            procs = children(sentinel)
+            if len(procs) >= 4:
+                return procs
+    return []
+
+
+def alive(pid: int) -> bool:
+    """Running (not gone, not a zombie)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

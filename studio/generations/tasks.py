@@ -44,14 +44,13 @@ def poll_loop(token: str) -> str:
 
 
 def heartbeat(worker_id: str) -> str:
-    """Run every few seconds for each studio_worker: proof that a cluster still runs tasks.
+    """Enqueued every few seconds by each studio_worker: proof that a cluster runs tasks.
 
-    The beat is recorded for the cluster that ran it (its STUDIO_WORKER_ID), whoever
-    enqueued it, so with a shared Redis queue a hung cluster is not covered by another.
+    It names the cluster that ran it (its STUDIO_WORKER_ID, whoever enqueued it); the beat
+    itself is written by the cluster's monitor once it has saved the result (signals.py),
+    so a cluster whose pusher, workers or monitor is stuck stops beating.
     """
-    ran_by = os.environ.get("STUDIO_WORKER_ID") or worker_id
-    PollLease.beat(f"{PollLease.HEARTBEAT}{ran_by}")
-    return ran_by
+    return os.environ.get("STUDIO_WORKER_ID") or worker_id
 
 
 def watchdog() -> str:

@@ -1,22 +1,189 @@
-"""The worker entry point for `make run`, compose and the multi-worker tests.
+"""The worker entry point for `make run` (via runstudio), compose and the multi-worker tests.
 
-Minimal for now (issue 13 needed the name; issue 10 makes it self-healing): re-drive the
-rows that were in flight when the last worker stopped, then run the django-q2 cluster.
+It re-drives the rows that were in flight when the last worker stopped, runs the django-q2
+cluster as a child process and the polling loop in a thread of its own, and watches both:
+the cluster must run a heartbeat task every few seconds (the beat is written by its
+monitor after saving the result, so a stuck pusher, pool or monitor all count), the loop
+must keep turning. When either is silent for WORKER_STUCK_SECONDS, or the cluster exits,
+it stops the cluster and exits non-zero, so that its supervisor (runstudio, a container
+restart policy) starts a fresh one. See docs/reliability.md for the django-q2 hang this
+guards against.
 """
 
 from __future__ import annotations
 
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connections
+from django.utils import timezone
+
+log = logging.getLogger("studio.worker")
+
+MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+# The exit status that means "stuck, start me again" (a crash of the cluster passes its own).
+EXIT_STUCK = 3
+STOP_GRACE_SECONDS = 10
+STUCK_GRACE_SECONDS = 3
+
+
+def _stop_with_parent() -> None:
+    """In the child before exec: SIGTERM when the parent dies (Linux; elsewhere nothing)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _stop_cluster(cluster: subprocess.Popen, grace: float) -> None:
+    """One SIGTERM (django-q2 stops its pool), then SIGKILL for whatever of it is left: a
+    stuck cluster may never stop by itself."""
+    left = _descendants(cluster.pid)
+    if cluster.poll() is None:
+        cluster.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            cluster.wait(timeout=grace)
+    for pid in [cluster.pid, *left]:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    cluster.wait(timeout=10)
+
+
+class Poller(threading.Thread):
+    """Runs the polling loop while this worker holds the lease; stands by otherwise (the
+    lease is short, so when the holder dies another worker takes over within seconds)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(name="poller", daemon=True)
+        self.token = token
+        self.stop = threading.Event()
+        self.last_turn = time.monotonic()
+
+    def beat(self) -> None:
+        self.last_turn = time.monotonic()
+
+    def run(self) -> None:
+        from studio.generations import pipeline
+
+        while not self.stop.is_set():
+            self.beat()
+            try:
+                close_old_connections()
+                result = pipeline.run_loop(self.token, stop=self.stop, beat=self.beat)
+            except Exception:
+                # A database outage, say: log it, wait a moment, take the lease again.
+                log.exception("studio_worker: the polling loop failed; starting it again")
+                result = "failed"
+            if result != "stopped":
+                self.stop.wait(1.0)
+        connections.close_all()
 
 
 class Command(BaseCommand):
-    help = "Re-drive in-flight generations, then run the django-q2 cluster until stopped."
+    help = (
+        "Re-drive in-flight generations, run the django-q2 cluster and the polling loop, "
+        "and exit non-zero when either stops making progress."
+    )
 
-    def handle(self, *args, **options) -> None:
-        from studio.generations import tasks
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--stuck-after",
+            type=float,
+            default=None,
+            help="seconds without progress before exiting (default: WORKER_STUCK_SECONDS)",
+        )
 
+    def handle(self, *args, stuck_after: float | None = None, **options) -> None:
+        from studio.generations import pipeline
+
+        stuck_after = stuck_after or settings.WORKER_STUCK_SECONDS
+        worker_id = uuid.uuid4().hex[:12]
         # The Redis broker loses in-flight tasks on a crash: the rows, not the queue, say
-        # what is left to do. The watchdog's lease and claims make two workers safe here.
-        self.stdout.write(f"studio_worker: at start, {tasks.watchdog()}")
-        call_command("qcluster")
+        # what is left to do. The lease and the submit claims make two workers safe here.
+        self.stdout.write(f"studio_worker {worker_id}: at start, {pipeline.redrive(at_start=True)}")
+        env = dict(os.environ, STUDIO_WORKER_ID=worker_id)
+        # In our process group (a SIGKILL of the group takes it too), and told to stop should
+        # this process die alone: never a cluster left running without its watcher.
+        cluster = subprocess.Popen(
+            [sys.executable, MANAGE, "qcluster"], env=env, preexec_fn=_stop_with_parent
+        )
+        poller = Poller(uuid.uuid4().hex)
+        poller.start()
+        stopping = threading.Event()
+
+        def stop(signum=None, frame=None) -> None:
+            stopping.set()
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        problem = ""
+        try:
+            problem = self._watch(worker_id, cluster, poller, stopping, stuck_after)
+        finally:
+            poller.stop.set()
+            # A stuck cluster will not stop by itself: little time for it to try.
+            _stop_cluster(cluster, grace=STUCK_GRACE_SECONDS if problem else STOP_GRACE_SECONDS)
+            poller.join(timeout=STOP_GRACE_SECONDS)
+        if problem:
+            log.error("studio_worker %s: %s; exiting so that it is restarted", worker_id, problem)
+            raise CommandError(problem, returncode=EXIT_STUCK)
+
+    def _watch(self, worker_id, cluster, poller: Poller, stopping, stuck_after: float) -> str:
+        """Enqueue heartbeats and check progress until stopped; the problem found, if any."""
+        from django_q.tasks import async_task
+
+        from studio.generations.models import PollLease
+
+        beat_name = f"{PollLease.HEARTBEAT}{worker_id}"
+        started = time.monotonic()
+        next_beat = 0.0
+        while not stopping.is_set():
+            if cluster.poll() is not None:
+                return f"the cluster exited with status {cluster.returncode}"
+            now = time.monotonic()
+            if now >= next_beat:
+                try:
+                    close_old_connections()
+                    async_task("studio.generations.tasks.heartbeat", worker_id, group="heartbeat")
+                    last = PollLease.last_beat(beat_name)
+                except Exception as exc:
+                    # The database or the broker is away: not this worker's fault; the
+                    # silence below still ends a worker that never recovers.
+                    log.warning("studio_worker %s: heartbeat not sent: %s", worker_id, exc)
+                    last = None
+                next_beat = now + settings.WORKER_HEARTBEAT_SECONDS
+                silent = (
+                    (timezone.now() - last).total_seconds() if last is not None else now - started
+                )
+                if silent > stuck_after and now - started > stuck_after:
+                    return f"its cluster ran no heartbeat task for {silent:.0f} s"
+            if now - poller.last_turn > stuck_after:
+                return f"its polling loop has not turned for {now - poller.last_turn:.0f} s"
+            stopping.wait(0.5)
+        return ""

@@ -1,0 +1,88 @@
+"""When a job is polled: by the learned durations of its model and type (issue 10)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from studio.generations import timing
+from studio.generations.models import Generation, State
+from studio.generations.timing import Durations, next_poll_delay
+
+from .helpers import make_generation
+
+pytestmark = pytest.mark.django_db
+
+
+def _running(owner, elapsed: float, **kw) -> Generation:
+    gen = make_generation(owner, **kw)
+    gen.state = State.PROCESSING
+    gen.submitted_at = timezone.now() - timedelta(seconds=elapsed)
+    return gen
+
+
+def _finished(owner, seconds: float, n: int = 1, **kw) -> None:
+    for _ in range(n):
+        gen = make_generation(owner, **kw)
+        now = timezone.now()
+        Generation.objects.filter(pk=gen.pk).update(
+            state=State.COMPLETED,
+            submitted_at=now - timedelta(seconds=seconds),
+            completed_at=now,
+        )
+
+
+def test_with_nothing_learned_a_job_is_polled_every_two_seconds(owner, task_queue):
+    gen = _running(owner, 0)
+    assert next_poll_delay(gen, timezone.now()) == pytest.approx(2.0)
+
+
+def test_a_spread_of_durations_skips_polls_before_the_fastest_job(owner, task_queue):
+    spread = Durations((10.0, 30.0, 55.0, 90.0))
+    assert not spread.predictable
+    now = timezone.now()
+    # 80 % of the fastest seen (10 s): no GET before 8 s, then every 2 s.
+    assert next_poll_delay(_running(owner, 0), now, spread) == pytest.approx(8.0, abs=0.1)
+    assert next_poll_delay(_running(owner, 9), now, spread) == pytest.approx(2.0)
+    assert next_poll_delay(_running(owner, 80), now, spread) == pytest.approx(2.0)
+
+
+def test_predictable_durations_wait_until_just_before_the_fastest(owner, task_queue):
+    steady = Durations((38.0, 40.0, 41.0, 42.0, 39.0, 40.0))
+    assert steady.predictable
+    now = timezone.now()
+    assert next_poll_delay(_running(owner, 0), now, steady) == pytest.approx(38 * 0.95, abs=0.1)
+    assert next_poll_delay(_running(owner, 37), now, steady) == pytest.approx(2.0)
+
+
+def test_predictable_needs_a_long_median_and_a_tight_spread():
+    assert not Durations((10.0, 10.0, 11.0, 10.0, 10.0)).predictable  # median under 30 s
+    assert not Durations((40.0, 40.0, 60.0, 20.0, 40.0)).predictable  # spread
+    assert not Durations((40.0, 40.0, 40.0)).predictable  # too few
+
+
+def test_a_job_slower_than_any_seen_backs_off_to_the_maximum(owner, task_queue, settings):
+    spread = Durations((10.0, 20.0, 30.0))
+    now = timezone.now()
+    assert next_poll_delay(_running(owner, 121), now, spread) == pytest.approx(2.0, abs=0.1)
+    assert next_poll_delay(_running(owner, 600), now, spread) == settings.POLL_MAX_SECONDS
+
+
+def test_durations_are_learned_per_model_and_type_from_completed_rows(owner, task_queue):
+    _finished(owner, 40, n=5, model="uni-1")
+    _finished(owner, 12, n=3, model="uni-1-max")
+    learned = timing.learned("uni-1", "image")
+    assert len(learned.samples) == 5
+    assert learned.median == pytest.approx(40, abs=0.5)
+    assert learned.predictable
+    assert timing.learned("uni-1-max", "image").median == pytest.approx(12, abs=0.5)
+    assert timing.learned("uni-1", "image_edit").samples == ()
+
+
+def test_the_rows_most_likely_done_rank_first(owner, task_queue):
+    _finished(owner, 40, n=5)
+    now = timezone.now()
+    young, old = _running(owner, 5), _running(owner, 39)
+    assert timing.likelihood_done(old, now) > timing.likelihood_done(young, now)
