@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HTMX_VERSION := 2.0.9
 
-.PHONY: install run test test-fast bench lint format screenshots vendor-htmx browser-deps clean
+.PHONY: install run test test-faults test-fast bench lint format screenshots vendor-htmx browser-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: install
 
 test: install browser-deps
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
+
+# Kills, outages and upstream faults against a real web server and worker (tests/faults).
+test-faults: install
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m faults tests/faults
 
 test-fast: install
 	$(BIN)/pytest -m "not browser and not e2e"

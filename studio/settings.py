@@ -296,12 +296,14 @@ UPSTREAM_READ_TIMEOUT = env_float("STUDIO_UPSTREAM_READ_TIMEOUT", 60.0)
 # A GET of a job's state is small and safe to repeat: a short wait keeps one slow answer
 # from holding up the polls of every other row.
 UPSTREAM_POLL_READ_TIMEOUT = env_float("STUDIO_UPSTREAM_POLL_READ_TIMEOUT", 10.0)
-UPSTREAM_DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024
+UPSTREAM_DOWNLOAD_MAX_BYTES = env_int("STUDIO_UPSTREAM_DOWNLOAD_MAX_BYTES", 64 * 1024 * 1024)
 UPSTREAM_SUBMIT_MAX_ATTEMPTS = 6
 
 # The simulator's timeline and the lifetime of its presigned output URLs.
 SIMULATOR_SECONDS = float(os.environ.get("STUDIO_SIMULATOR_SECONDS", "4"))
 SIMULATOR_URL_EXPIRY_SECONDS = env_int("STUDIO_SIMULATOR_URL_EXPIRY_SECONDS", 3600)
+# How long the simulator's slow faults (slow_post, slow_get, trickle) take.
+SIMULATOR_SLOW_SECONDS = env_float("STUDIO_SIMULATOR_SLOW_SECONDS", 5.0)
 
 # --- Pipeline --------------------------------------------------------------------------
 # Polling (see studio/generations/timing.py): every POLL_DENSE_SECONDS once a job may be
@@ -346,6 +348,8 @@ BUDGET_SLOT_WAIT_SECONDS = 1.0
 # (with a beat every 5 s, a hang is detected within 45 + 5 s: under the minute promised).
 WORKER_HEARTBEAT_SECONDS = env_float("STUDIO_WORKER_HEARTBEAT_SECONDS", 5.0)
 WORKER_STUCK_SECONDS = env_float("STUDIO_WORKER_STUCK_SECONDS", 45.0)
+# How often studio_worker re-drives lost rows itself (the Schedule only runs once a minute).
+WORKER_REDRIVE_SECONDS = env_float("STUDIO_WORKER_REDRIVE_SECONDS", 10.0)
 
 # --- Uploads ----------------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("STUDIO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

@@ -10,7 +10,17 @@ cannot tell it from the real service. Failures are asked for in the prompt:
 - `[simulate:http_429]`, `http_502`, `http_503`: the POST answers that status once per
   (user_id, prompt), and the identical retry succeeds;
 - `[simulate:http_400]`, `http_401`, `http_402`, `http_403`, `http_413`, `http_422`: the
-  POST always answers that status.
+  POST always answers that status;
+- `[simulate:http_429x4]` (any once-status with `x<N>`): the POST answers it N times;
+
+and, for the fault suite (tests/faults):
+- `[simulate:seconds_<N>]`: the job takes N seconds instead of STUDIO_SIMULATOR_SECONDS;
+- `[simulate:slow_post]`: the first POST waits SIMULATOR_SLOW_SECONDS before answering (the
+  job is created all the same, as a provider would after a client's read timeout);
+- `[simulate:slow_get]`, `bad_json`, `unknown_state`: the first GET of the job waits
+  SIMULATOR_SLOW_SECONDS, answers malformed JSON, or names a state the API does not have;
+- `[simulate:not_image]`: the output URL serves bytes that are not an image;
+- `[simulate:trickle]`: the output arrives in small pieces over SIMULATOR_SLOW_SECONDS.
 """
 
 from __future__ import annotations
@@ -32,7 +42,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -78,7 +88,9 @@ FAILURE_REASONS: dict[str, str] = {
 }
 assert set(FAILURE_REASONS) == set(facts.UPSTREAM_FAILURE_CODES), "one reason per failure code"
 
-_TRIGGER = re.compile(r"\[simulate:([a-z0-9_]+)\]", re.IGNORECASE)
+_TRIGGER = re.compile(r"\[simulate:([a-z0-9_.]+)\]", re.IGNORECASE)
+_HTTP_TRIGGER = re.compile(r"http_(\d{3})(?:x(\d+))?$")
+_SECONDS_TRIGGER = re.compile(r"seconds_(\d+(?:\.\d+)?)$")
 # Room for every image a request may carry at the inline limit (base64 is 4/3 larger),
 # because Django's DATA_UPLOAD_MAX_MEMORY_SIZE (10 MB) would refuse lawful requests.
 _MAX_BODY_BYTES = (facts.MAX_REFS["image"] + 1) * facts.INLINE_MAX_BYTES * 4 // 3 + 1024 * 1024
@@ -158,6 +170,8 @@ def create_generation(request: HttpRequest) -> HttpResponse:
     body = _read_json(request)
     fields, source_bytes = _validate(body)
     _fire_http_triggers(fields["prompt"], fields["user_id"])
+    if "slow_post" in _triggers(fields["prompt"]) and _once("slow_post", fields["prompt"]):
+        time.sleep(settings.SIMULATOR_SLOW_SECONDS)
 
     job = SimulatedJob(**fields, forced_outcome=_job_outcome(fields["prompt"]))
     if source_bytes is not None:
@@ -176,6 +190,13 @@ def get_generation(request: HttpRequest, job_id: str) -> HttpResponse:
     job = SimulatedJob.objects.filter(pk=job_id).first()
     if job is None:
         raise ApiError(404, "Generation not found")
+    triggers = _triggers(job.prompt)
+    if "slow_get" in triggers and _once("slow_get", job.id):
+        time.sleep(settings.SIMULATOR_SLOW_SECONDS)
+    if "bad_json" in triggers and _once("bad_json", job.id):
+        return HttpResponse('{"id": "' + job.id + '", "state": ', content_type="application/json")
+    if "unknown_state" in triggers and _once("unknown_state", job.id):
+        return JsonResponse(_generation(request, job, state="rendering"))
     return JsonResponse(_generation(request, job, state=_state(job)))
 
 
@@ -200,7 +221,12 @@ def download_output(request: HttpRequest, job_id: str, filename: str) -> HttpRes
     ):
         return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
 
+    triggers = _triggers(job.prompt)
+    if "not_image" in triggers:
+        return HttpResponse(b"<html>not an image</html>", content_type="image/png")
     data = _output_bytes(job)
+    if "trickle" in triggers and request.method == "GET":
+        return _trickle(data, render.media_type(job.output_format))
     response = HttpResponse(
         b"" if request.method == "HEAD" else data,
         content_type=render.media_type(job.output_format),
@@ -363,6 +389,20 @@ def _inline_data(where: str, data: str | None, media_type: str | None) -> bytes:
         raise ApiError(422, f"{where}.data: invalid base64 data") from None
 
 
+def _trickle(data: bytes, content_type: str) -> StreamingHttpResponse:
+    pieces = 20
+    size = -(-len(data) // pieces)
+
+    def chunks():
+        for start in range(0, len(data), size):
+            time.sleep(settings.SIMULATOR_SLOW_SECONDS / pieces)
+            yield data[start : start + size]
+
+    response = StreamingHttpResponse(chunks(), content_type=content_type)
+    response["Content-Length"] = str(len(data))
+    return response
+
+
 # -- triggers ----------------------------------------------------------------------------
 def _triggers(prompt: str) -> list[str]:
     return [name.lower() for name in _TRIGGER.findall(prompt)]
@@ -378,14 +418,24 @@ def _job_outcome(prompt: str) -> str:
 
 def _fire_http_triggers(prompt: str, user_id: str) -> None:
     for name in _triggers(prompt):
-        if not name.startswith("http_") or not name[5:].isdigit():
+        match = _HTTP_TRIGGER.match(name)
+        if not match:
             continue
-        status = int(name[5:])
+        status, times = int(match[1]), int(match[2] or 1)
         if status in ALWAYS_HTTP_TRIGGERS:
             raise ApiError(status, ALWAYS_HTTP_TRIGGERS[status])
-        if status in ONCE_HTTP_TRIGGERS and _first_time(status, user_id, prompt):
+        if status in ONCE_HTTP_TRIGGERS and any(
+            # Each of the N answers has its own key: the first N identical POSTs fail.
+            _first_time(status, user_id, prompt if n == 0 else f"{prompt}\0{n}")
+            for n in range(times)
+        ):
             headers = {"Retry-After": "1"} if status == 429 else {}
             raise ApiError(status, ONCE_HTTP_TRIGGERS[status], headers)
+
+
+def _once(name: str, scope: str) -> bool:
+    """True the first time for (name, scope): a fault that strikes once per job."""
+    return _first_time(0, name, scope)
 
 
 def _first_time(status: int, user_id: str, prompt: str) -> bool:
@@ -400,14 +450,20 @@ def _first_time(status: int, user_id: str, prompt: str) -> bool:
 
 
 # -- timeline and output -----------------------------------------------------------------
-def _durations() -> tuple[timedelta, timedelta]:
-    """(queued until, done at) after creation, from the setting at request time."""
-    total = max(0.0, float(settings.SIMULATOR_SECONDS))
+def _durations(job: SimulatedJob) -> tuple[timedelta, timedelta]:
+    """(queued until, done at) after creation: `[simulate:seconds_N]` in the prompt, else
+    the setting at request time."""
+    total = float(settings.SIMULATOR_SECONDS)
+    for name in _triggers(job.prompt):
+        match = _SECONDS_TRIGGER.match(name)
+        if match:
+            total = float(match[1])
+    total = max(0.0, total)
     return timedelta(seconds=total * 0.25), timedelta(seconds=total)
 
 
 def _state(job: SimulatedJob) -> str:
-    queued_for, done_after = _durations()
+    queued_for, done_after = _durations(job)
     elapsed = timezone.now() - job.created_at
     if elapsed >= done_after:
         is_failure = job.forced_outcome in facts.UPSTREAM_FAILURE_CODES
@@ -439,7 +495,7 @@ def _output_name(job: SimulatedJob) -> str:
 def _output_url(request: HttpRequest, job: SimulatedJob) -> str:
     """A presigned URL valid until SIMULATOR_URL_EXPIRY_SECONDS after completion."""
     path = reverse("simulator:file", args=[job.id, _output_name(job)])
-    completed_at = job.created_at + _durations()[1]
+    completed_at = job.created_at + _durations(job)[1]
     expires = int(completed_at.timestamp()) + int(settings.SIMULATOR_URL_EXPIRY_SECONDS)
     signature = _signature(path, expires)
     return request.build_absolute_uri(f"{path}?expires={expires}&signature={signature}")

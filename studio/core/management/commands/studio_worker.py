@@ -158,11 +158,13 @@ class Command(BaseCommand):
         """Enqueue heartbeats and check progress until stopped; the problem found, if any."""
         from django_q.tasks import async_task
 
+        from studio.generations import pipeline
         from studio.generations.models import PollLease
 
         beat_name = f"{PollLease.HEARTBEAT}{worker_id}"
         started = time.monotonic()
         next_beat = 0.0
+        next_redrive = started + settings.WORKER_REDRIVE_SECONDS
         while not stopping.is_set():
             if cluster.poll() is not None:
                 return f"the cluster exited with status {cluster.returncode}"
@@ -183,6 +185,14 @@ class Command(BaseCommand):
                 )
                 if silent > stuck_after and now - started > stuck_after:
                     return f"its cluster ran no heartbeat task for {silent:.0f} s"
+            if now >= next_redrive:
+                # What the once-a-minute Schedule does, but every few seconds: a submit cut
+                # off with a dead worker fails visibly soon after STUCK_SUBMIT_SECONDS.
+                try:
+                    pipeline.redrive()
+                except Exception as exc:
+                    log.warning("studio_worker %s: re-drive failed: %s", worker_id, exc)
+                next_redrive = now + settings.WORKER_REDRIVE_SECONDS
             if now - poller.last_turn > stuck_after:
                 return f"its polling loop has not turned for {now - poller.last_turn:.0f} s"
             stopping.wait(0.5)
