@@ -86,10 +86,12 @@ def submit(generation_id: int) -> str:
         if not claimable.exists():
             return "not claimable"
         wait = budget.take_post()
-        if not wait:
-            claimable.update(
-                submit_claimed_at=timezone.now(), submit_attempts=F("submit_attempts") + 1
-            )
+        # The conditional UPDATE decides, not the check above: two workers may both have
+        # passed it (PostgreSQL's READ COMMITTED), only one of them changes the row.
+        if not wait and not claimable.update(
+            submit_claimed_at=timezone.now(), submit_attempts=F("submit_attempts") + 1
+        ):
+            return "not claimable"
     if wait:
         budget.hold_back(generation_id, wait)
         ensure_poller()

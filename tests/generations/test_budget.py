@@ -154,3 +154,19 @@ def test_a_heartbeat_is_written_by_the_monitor_once_the_result_is_saved(db):
         sender="django_q", task={"func": HEARTBEAT_TASK, "success": True, "result": "w1"}
     )
     assert (timezone.now() - PollLease.last_beat(name)).total_seconds() < 5
+
+
+def test_a_claim_lost_after_the_check_posts_nothing(owner, task_queue, real_api, monkeypatch):
+    # Two workers both saw the row claimable; the other one's claim landed first.
+    gen = make_generation(owner)
+    real_take = budget.take_post
+
+    def claimed_meanwhile() -> float:
+        Generation.objects.filter(pk=gen.pk).update(submit_claimed_at=timezone.now())
+        return real_take()
+
+    monkeypatch.setattr(budget, "take_post", claimed_meanwhile)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.post(f"{API}/generations", json=upstream_generation(), status=201)
+        assert pipeline.submit(gen.pk) == "not claimable"
+        assert len(rsps.calls) == 0
