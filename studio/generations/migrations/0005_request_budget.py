@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generations", "0002_watchdog_schedule"),
+        ("generations", "0004_favourites_per_person"),
     ]
 
     operations = [
