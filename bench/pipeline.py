@@ -43,6 +43,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from studio.core import processes  # noqa: E402
@@ -87,22 +88,26 @@ def studio_wave(user, durations: list[float], tag: str) -> list[Generation]:
     return list(Generation.objects.filter(pk__in=ids))
 
 
-def studio_figures(gens: list[Generation]) -> tuple[list[float], list[float]]:
-    latencies, gets_per_s = [], []
+def studio_figures(gens: list[Generation]) -> tuple[list[float], list[float], list[float]]:
+    latencies, gets_per_s, seen = [], [], []
     for gen in gens:
         job = SimulatedJob.objects.get(pk=gen.upstream_id)
         seconds = float(gen.prompt.rsplit("seconds_", 1)[1].rstrip("]"))
         done_upstream = job.created_at + timezone.timedelta(seconds=seconds)
         latencies.append((gen.completed_at - done_upstream).total_seconds())
+        # The GET that saw it completed set last_polled_at (the download does not poll).
+        seen.append((gen.last_polled_at - done_upstream).total_seconds())
         gets = sum(1 for r in gen.request_ids if r["method"] == "GET")
         gets_per_s.append(gets / seconds)
-    return latencies, gets_per_s
+    return latencies, gets_per_s, seen
 
 
 def plain_poll_wave(user, durations: list[float], tag: str, out: dict) -> None:
     """The baseline: POST, then GET every 2 s; on completion download and store."""
     client = get_client()
     results = []
+    # Import the URLconf here, once: fifty threads doing it at once trip over each other.
+    len(get_resolver().url_patterns)
 
     def one(i: int, d: float) -> None:
         prompt = f"{tag} {i} [simulate:seconds_{d:.1f}]"
@@ -113,6 +118,7 @@ def plain_poll_wave(user, durations: list[float], tag: str, out: dict) -> None:
         while True:
             time.sleep(2.0)
             gets += 1
+            asked = timezone.now()
             answer = client.get_generation(job_id, request_id=new_request_id())
             if answer["state"] == "completed":
                 break
@@ -123,7 +129,9 @@ def plain_poll_wave(user, durations: list[float], tag: str, out: dict) -> None:
         with client.download(answer["output"][0]["url"]) as fh:
             outputs.store_output(gen, 0, fh).save()
         done = created + timezone.timedelta(seconds=d)
-        results.append(((timezone.now() - done).total_seconds(), gets / d))
+        results.append(
+            ((timezone.now() - done).total_seconds(), gets / d, (asked - done).total_seconds())
+        )
 
     threads = [threading.Thread(target=one, args=(i, d)) for i, d in enumerate(durations)]
     for t in threads:
@@ -133,10 +141,11 @@ def plain_poll_wave(user, durations: list[float], tag: str, out: dict) -> None:
     out[tag] = results
 
 
-def line(name: str, latencies: list[float], gets_per_s: list[float]) -> str:
+def line(name: str, latencies: list[float], gets_per_s: list[float], seen: list[float]) -> str:
     return (
         f"{name:<34} added latency p50 {statistics.median(latencies):5.2f} s  "
-        f"p95 {pct(latencies, 0.95):5.2f} s  max {max(latencies):5.2f} s   "
+        f"p95 {pct(latencies, 0.95):5.2f} s  max {max(latencies):5.2f} s | "
+        f"seen by a GET p50 {statistics.median(seen):4.2f} p95 {pct(seen, 0.95):4.2f} s | "
         f"GETs per s of job {sum(gets_per_s) / len(gets_per_s):.3f}"
     )
 
@@ -183,11 +192,9 @@ def main() -> None:
             plain.start()
             gens = studio_wave(user, durations, f"studio {label}")
             plain.join()
-            lat, gps = studio_figures(gens)
-            print(line(f"studio, {label}", lat, gps))
-            plat = [r[0] for r in baseline[f"plain {label}"]]
-            pgps = [r[1] for r in baseline[f"plain {label}"]]
-            print(line(f"plain 2 s poll, {label}", plat, pgps))
+            print(line(f"studio, {label}", *studio_figures(gens)), flush=True)
+            rows = baseline[f"plain {label}"]
+            print(line(f"plain 2 s poll, {label}", *map(list, zip(*rows, strict=True))), flush=True)
         print(
             f"studio_worker peak RSS (its poller and download threads): "
             f"{peak_rss_mb(worker.pid):.0f} MB"
