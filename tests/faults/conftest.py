@@ -154,18 +154,28 @@ class Stack:
         self.media = media
 
 
-@pytest.fixture
-def stack(request, transactional_db, settings, tmp_path) -> Iterator[Stack]:
+def make_stack(request, settings, tmp_path, db_url: str, extra: dict[str, str]) -> Stack:
     _purge_broker()
     base = worker_env(db_url=database_url(connection.settings_dict), media_root=settings.MEDIA_ROOT)
     server = Server(
         {**base, **UPSTREAM_ENV, "MEDIA_ROOT": str(tmp_path / "upstream")}, tmp_path / "server.log"
     )
     server.start()
+    env = {**base, **WORKER_ENV, "LUMA_BASE_URL": server.base_url, **extra}
+    env["DATABASE_URL"] = db_url
+    return Stack(server, Supervised(env, request), Path(settings.MEDIA_ROOT))
+
+
+def stop_stack(stack: Stack) -> None:
+    stack.worker.stop()
+    stack.server.stop()
+
+
+@pytest.fixture
+def stack(request, transactional_db, settings, tmp_path) -> Iterator[Stack]:
     extra = getattr(request, "param", {})
-    worker = Supervised({**base, **WORKER_ENV, "LUMA_BASE_URL": server.base_url, **extra}, request)
+    s = make_stack(request, settings, tmp_path, database_url(connection.settings_dict), extra)
     try:
-        yield Stack(server, worker, Path(settings.MEDIA_ROOT))
+        yield s
     finally:
-        worker.stop()
-        server.stop()
+        stop_stack(s)

@@ -237,3 +237,69 @@ def test_an_output_over_the_byte_cap_fails_and_leaves_no_file(stack: Stack, owne
     gen.refresh_from_db()
     assert (gen.state, gen.failure_code) == (State.FAILED, "output_not_found")
     assert "limit" in gen.failure_reason
+
+
+def test_database_and_broker_briefly_unreachable(
+    request, transactional_db, settings, tmp_path, owner
+):
+    """PostgreSQL and Redis through proxies cut for a few seconds; SQLite locked as long."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    from tests.worker import database_url
+
+    from .conftest import make_stack, stop_stack
+    from .proxy import Proxy
+
+    db_url = database_url(connection.settings_dict)
+    proxies, extra = [], {}
+    sqlite = connection.vendor == "sqlite"
+    if not sqlite:
+        parts = urlsplit(db_url)
+        proxies.append(Proxy(parts.hostname or "127.0.0.1", parts.port or 5432))
+        host = parts.netloc.rsplit("@", 1)
+        netloc = (host[0] + "@" if len(host) == 2 else "") + f"127.0.0.1:{proxies[-1].port}"
+        db_url = urlunsplit(parts._replace(netloc=netloc))
+    redis_url = os.environ.get("REDIS_URL", "")
+    if redis_url:
+        parts = urlsplit(redis_url)
+        proxies.append(Proxy(parts.hostname or "127.0.0.1", parts.port or 6379))
+        extra["REDIS_URL"] = urlunsplit(parts._replace(netloc=f"127.0.0.1:{proxies[-1].port}"))
+    stack = make_stack(request, settings, tmp_path, db_url, extra)
+    try:
+        gens = create(owner, "outage [simulate:seconds_4]", 3)
+        wait(lambda: submitted(gens), 40, "the submits")
+        if sqlite:
+            import sqlite3
+
+            lock = sqlite3.connect(connection.settings_dict["NAME"], timeout=30)
+            lock.execute("BEGIN IMMEDIATE")  # every writer waits behind this
+            time.sleep(OUTAGE_SECONDS)
+            lock.rollback()
+            lock.close()
+        else:
+            for p in proxies:
+                p.cut()
+            time.sleep(OUTAGE_SECONDS)
+            for p in proxies:
+                p.restore()
+        back = time.monotonic()
+        later = create(owner, "after the outage", 2)
+        wait(lambda: finished(gens + later), FINISH_TIMEOUT, "all to finish")
+        posts = assert_guarantees(gens + later)
+        assert all(g.state == State.COMPLETED for g in gens + later)
+        assert set(posts.values()) == {1}
+        what = (
+            "SQLite write-locked"
+            if sqlite
+            else "database" + (" and Redis" if redis_url else "") + " unreachable"
+        )
+        report(
+            f"{what} {OUTAGE_SECONDS:.0f} s ({stack.worker.restarts} worker restarts)",
+            time.monotonic() - back,
+        )
+    finally:
+        stop_stack(stack)
+        for p in proxies:
+            p.close()
