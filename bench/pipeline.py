@@ -5,8 +5,8 @@ Real time, no scaling: a real `studio_worker` process on a throwaway SQLite data
 broker) with the in-process simulator, whose `[simulate:seconds_N]` trigger gives each job
 its duration. The upstream completion moment is exact (the simulated job's creation + N),
 so the added latency is the row's `completed_at` (output and thumbnail stored) minus it.
-The plain 2 s poll runs beside it in this process on a twin set of jobs: a GET every 2 s
-from submit, then the same download and store.
+The plain 2 s poll runs after it in this process on a twin set of jobs (the same
+durations): a GET every 2 s from submit, then the same download and store.
 
 BENCH_JOBS (default 50) jobs per measured wave, after a warm-up wave that the studio learns
 the durations from (BENCH_WARMUP, default 10).
@@ -185,13 +185,11 @@ def main() -> None:
             DATA["model"] = model
             studio_wave(user, warm, f"warm-up {label}")
             durations = [make() for _ in range(JOBS)]
-            baseline: dict = {}
-            plain = threading.Thread(
-                target=plain_poll_wave, args=(user, durations, f"plain {label}", baseline)
-            )
-            plain.start()
             gens = studio_wave(user, durations, f"studio {label}")
-            plain.join()
+            # Then the baseline on the same durations: one after the other, so neither
+            # slows the other down (one SQLite file, two CPUs).
+            baseline: dict = {}
+            plain_poll_wave(user, durations, f"plain {label}", baseline)
             print(line(f"studio, {label}", *studio_figures(gens)), flush=True)
             rows = baseline[f"plain {label}"]
             print(line(f"plain 2 s poll, {label}", *map(list, zip(*rows, strict=True))), flush=True)

@@ -2,12 +2,12 @@
 the provider finishing them while spending fewer GETs than a plain 2 s poll.
 
 What is known: the time since the job was submitted, and how long recent jobs of the same
-model and type took (learned from the completed rows in the database). A job is not polled
-before the fastest of its kind could have finished; from then on it is polled every
-`POLL_DENSE_SECONDS`; when its kind is predictable (a median of 30 s or more, nearly every
-job within ±20 % of it) the first poll waits until just before the fastest one, which is
-where most of the saving is. A job running far longer than any seen so far is polled less
-and less often, up to `POLL_MAX_SECONDS`.
+model and type took (learned from the completed rows in the database). A job of a known kind
+is not polled before half its fastest could have finished (a few samples of a wide spread
+rarely hold the fastest); from then on it is polled every `POLL_DENSE_SECONDS`. When its kind
+is predictable (a median of 30 s or more, nearly every job within ±20 % of it) the first poll
+waits until just before the fastest one, which is where most of the saving is. A job running
+far longer than any seen so far is polled less and less often, up to `POLL_MAX_SECONDS`.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ PREDICTABLE_MIN_MEDIAN = 30.0
 PREDICTABLE_SPREAD = 0.2
 # Share of the samples that must lie within the spread (one odd job must not undo it).
 PREDICTABLE_SHARE = 0.9
-# How much earlier than the fastest job seen the first poll goes, by kind of knowledge.
-UNPREDICTABLE_LEAD = 0.8
-PREDICTABLE_LEAD = 0.95
+# How much earlier than the fastest job seen the first poll goes, by kind of knowledge: a
+# few samples of a wide spread rarely include its fastest jobs, so only half of it.
+UNPREDICTABLE_LEAD = 0.5
+PREDICTABLE_LEAD = 0.9
 # How long a process trusts what it learned before asking the database again.
 CACHE_SECONDS = 30.0
 
