@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("generations", "0004_favourites_per_person"),
+        ("generations", "0005_generation_billed_team"),
     ]
 
     operations = [
