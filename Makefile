@@ -52,6 +52,7 @@ format: install
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/pipeline.py
 
 screenshots: install browser-deps
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python bench/screenshots.py
