@@ -210,8 +210,16 @@
     }
     drawNewFiles(form, input);
     updateSummary(form);
+    updateLabels(form);
     const n = input.files ? input.files.length : 0;
     if (n) say(form, n === 1 ? "1 image chosen." : n + " images chosen.");
+  }
+
+  function dropNote(form, input, text) {
+    const note = form.querySelector('[data-drop-note="' + input.name + '"]');
+    if (!note) return;
+    note.textContent = text;
+    note.hidden = !text;
   }
 
   function addFiles(form, input, dropped) {
@@ -223,6 +231,60 @@
       setFiles(input, incoming.slice(0, 1));
     }
     filesChanged(form, input);
+    // One source only: say which file was used rather than dropping the rest silently.
+    if (!input.multiple && incoming.length > 1) {
+      const text = incoming.length + " files were dropped; only one source image can be used: " +
+        incoming[0].name + ".";
+      dropNote(form, input, text);
+      say(form, text);
+    } else {
+      dropNote(form, input, "");
+    }
+  }
+
+  // --- labels that follow the choices -------------------------------------------------
+
+  function updateLabels(form) {
+    const label = form.querySelector(".submit-label");
+    if (label) label.textContent = currentType(form) === "image_edit" ? "Edit" : "Generate";
+    const source = form.querySelector('input[name="source"]');
+    const title = form.querySelector('[data-drop="source"] .dropzone-text strong');
+    const chosen = (source && source.files && source.files.length) ||
+      form.querySelector('[data-thumbs="source"] .thumb');
+    if (title) title.textContent = chosen ? "Replace the source image" : "Choose the image to edit";
+  }
+
+  // --- the draft: prompt and settings kept in this browser until a submit succeeds ----
+  // A session that ends mid-work sends the page to the login page (HX-Redirect); what was
+  // typed must be there after signing in again.
+
+  const DRAFT = "studio.composer-draft";
+  const NOT_DRAFTED = ["csrfmiddlewaretoken", "kept_source", "kept_ref", "drop_kept"];
+
+  function saveDraft(form) {
+    const draft = {};
+    Array.from(form.elements).forEach((el) => {
+      if (!el.name || el.type === "file" || NOT_DRAFTED.indexOf(el.name) !== -1) return;
+      if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+      draft[el.name] = el.type === "checkbox" ? true : el.value;
+    });
+    try { window.localStorage.setItem(DRAFT, JSON.stringify(draft)); } catch (e) { /* private mode */ }
+  }
+
+  function clearDraft() {
+    try { window.localStorage.removeItem(DRAFT); } catch (e) { /* private mode */ }
+  }
+
+  function restoreDraft(form) {
+    let draft = null;
+    try { draft = JSON.parse(window.localStorage.getItem(DRAFT) || "null"); } catch (e) { draft = null; }
+    if (!draft) return;
+    Array.from(form.elements).forEach((el) => {
+      if (!el.name || el.type === "file" || NOT_DRAFTED.indexOf(el.name) !== -1) return;
+      if (el.type === "radio") el.checked = draft[el.name] === el.value;
+      else if (el.type === "checkbox") el.checked = !!draft[el.name];
+      else if (el.name in draft) el.value = draft[el.name];
+    });
   }
 
   function removeThumb(form, button) {
@@ -241,6 +303,7 @@
       li.remove(); // takes its hidden kept_* input with it
     }
     updateSummary(form);
+    updateLabels(form);
     say(form, name + " removed.");
     // Keep keyboard focus in the list, or fall back to the drop zone.
     const next = list.querySelector(".thumb-remove") ||
@@ -251,6 +314,13 @@
   // --- refresh and focus after load or swap -------------------------------------------
 
   function refresh(form) {
+    // Only a blank form takes the draft: a form with errors, a Remix or an Edit shows
+    // what the server drew.
+    if (form.hasAttribute("data-restore-draft")) {
+      form.removeAttribute("data-restore-draft");
+      restoreDraft(form);
+    }
+    updateLabels(form);
     // Removing a kept image needs this script; without it the buttons stay hidden.
     form.querySelectorAll("[data-remove][hidden]").forEach((button) => { button.hidden = false; });
     updateCounter(form);
@@ -281,6 +351,7 @@
     if (!form) return;
     if (event.target.name === "prompt") updateCounter(form);
     if (event.target.name === "image_ref_url" || event.target.name === "count") updateSummary(form);
+    saveDraft(form);
   });
 
   document.addEventListener("change", (event) => {
@@ -289,6 +360,8 @@
     const target = event.target;
     if (target.type === "file") filesChanged(form, target);
     else if (target.name === "type" || target.name === "model") updateSummary(form);
+    updateLabels(form);
+    saveDraft(form);
   });
 
   document.addEventListener("click", (event) => {
@@ -308,6 +381,17 @@
     if (form.classList.contains("htmx-request") || (button && button.disabled)) return;
     if (typeof form.requestSubmit === "function") form.requestSubmit();
     else form.submit();
+  });
+
+  // The price / Generate bar sticks to the bottom of the window: a control focused behind
+  // it (the last row of aspect ratios, reached with the arrow keys) is scrolled above it.
+  document.addEventListener("focusin", (event) => {
+    const form = event.target.closest && event.target.closest(FORM);
+    const footer = form && form.querySelector(".composer-footer");
+    if (!footer || footer.contains(event.target)) return;
+    const control = event.target.closest(".ratio, .segment, .drop") || event.target;
+    const hidden = control.getBoundingClientRect().bottom - footer.getBoundingClientRect().top;
+    if (hidden > 0) window.scrollBy(0, hidden + 8);
   });
 
   // Drag and drop onto a [data-drop] zone (or its whole block).
@@ -360,6 +444,7 @@
     const form = event.detail.elt;
     if (!form.matches || !form.matches(FORM) || !event.detail.successful) return;
     if (event.detail.xhr.getResponseHeader("HX-Retarget")) return; // the form came back with errors
+    clearDraft();
     form.querySelectorAll("[data-error-summary], .errorlist").forEach((el) => el.remove());
     form.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
   });

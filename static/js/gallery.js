@@ -57,3 +57,74 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const star = card && card.querySelector(".star");
   if (star) star.focus();
 });
+
+// "Load more" from the keyboard: the button is replaced by the new cards, so focus would
+// fall to <body>. Move it to the first new card instead.
+(function () {
+  let pending = null; // { elt: the Load more link, count: cards before it }
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest("#load-more")) {
+      pending = { elt: elt, count: document.querySelectorAll("#gallery [data-generation-id]").length };
+    }
+  });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (!pending || !event.detail.requestConfig || event.detail.requestConfig.elt !== pending.elt) return;
+    const card = document.querySelectorAll("#gallery [data-generation-id]")[pending.count];
+    pending = null;
+    const link = card && card.querySelector(".prompt a");
+    if (link) link.focus();
+  });
+})();
+
+// Back from a detail page: the address (with `through=`) redraws every loaded card; bring
+// the card that was opened into view and give it focus.
+(function () {
+  const KEY = "studio.opened-card";
+  document.addEventListener("click", (event) => {
+    const card = event.target.closest && event.target.closest("#gallery [data-generation-id]");
+    if (card && event.target.closest("a")) {
+      try { sessionStorage.setItem(KEY, JSON.stringify({ url: location.pathname + location.search, id: card.id })); } catch (e) { /* private mode */ }
+    }
+  });
+  window.addEventListener("pageshow", () => {
+    let opened = null;
+    try { opened = JSON.parse(sessionStorage.getItem(KEY) || "null"); } catch (e) { opened = null; }
+    if (!opened || opened.url !== location.pathname + location.search) return;
+    const nav = performance.getEntriesByType("navigation")[0];
+    if (nav && nav.type !== "back_forward") return;
+    const card = document.getElementById(opened.id);
+    if (!card) return;
+    const box = card.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) card.scrollIntoView({ block: "center" });
+    const link = card.querySelector(".prompt a");
+    if (link) link.focus({ preventScroll: true });
+  });
+})();
+
+// Times in the person's own time zone (the server writes UTC into <time datetime>), and a
+// card's elapsed seconds ticking between polls (counted from what the server last drew,
+// so a wrong clock here does not matter).
+(function () {
+  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  const seen = new WeakMap();
+  function localise(root) {
+    root.querySelectorAll("time[data-local-time]").forEach((node) => {
+      const when = new Date(node.getAttribute("datetime"));
+      if (!isNaN(when)) node.textContent = format.format(when);
+    });
+  }
+  function tick() {
+    document.querySelectorAll(".elapsed[data-started]").forEach((node) => {
+      let start = seen.get(node);
+      if (!start) {
+        start = { base: parseInt(node.textContent, 10) || 0, at: Date.now() };
+        seen.set(node, start);
+      }
+      node.textContent = (start.base + Math.floor((Date.now() - start.at) / 1000)) + " s";
+    });
+  }
+  document.addEventListener("htmx:load", (event) => localise(event.target));
+  document.addEventListener("DOMContentLoaded", () => { localise(document); tick(); });
+  window.setInterval(tick, 1000);
+})();

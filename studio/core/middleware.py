@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.template.defaultfilters import filesizeformat
+
+from django_htmx.http import HttpResponseClientRedirect
 
 from studio.upstream import facts
 
@@ -37,3 +41,27 @@ class BodyLimitMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request from a session that has ended (logged out in another tab, expired)
+    would follow `login_required`'s 302 and swap the whole login page into the gallery.
+    Instead the browser is sent to the login page, and back to the page it was on (the
+    path of HX-Current-URL, not the fragment URL htmx asked) after signing in."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        htmx = getattr(request, "htmx", None)
+        if not htmx or request.user.is_authenticated or response.status_code != 302:
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if urlsplit(response.get("Location", "")).path != login:
+            return response
+        current = urlsplit(htmx.current_url or "")
+        back = current.path or "/"
+        if current.query:
+            back += f"?{current.query}"
+        return HttpResponseClientRedirect(f"{login}?{urlencode({'next': back}, safe='/')}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from . import healthz as checks
@@ -12,4 +13,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     report = checks.run_checks()
     response = JsonResponse(report, status=200 if checks.healthy(report) else 503)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+def too_many_requests(request: HttpRequest, *, retry_after: int | None = None) -> HttpResponse:
+    """The studio's own 429 page (Django has no handler for it), with Retry-After."""
+    response = render(request, "429.html", {"retry_after": retry_after}, status=429)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
     return response

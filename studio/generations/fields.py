@@ -42,6 +42,10 @@ def check_image_url(value: str) -> str:
     url = value.strip()
     shown = _short(url)
     scheme = urlsplit(url).scheme.lower() if ":" in url else ""
+    if not scheme and not url.startswith("//") and (" " in url or "." not in url):
+        # "not a url" is no address at all: the scheme message ("only http://…") would
+        # suggest that adding one fixes it. ("example.com/a.png" gets the scheme message.)
+        raise ValidationError(f"“{shown}”: this is not a valid web address.", code="url_invalid")
     if scheme not in ("http", "https"):
         raise ValidationError(
             f"“{shown}”: only http:// and https:// addresses can be used.", code="url_scheme"

@@ -206,8 +206,10 @@ class GenerationForm(ComposerDisplay, forms.Form):
         if type_ == "image_edit" and not (has_source or source_failed):
             self.add_error("source", "Editing needs a source image: upload one or give its URL.")
 
-        self._clean_reference_files(ref_files)
-        self._check_reference_count(type_, len(ref_files))
+        if self._clean_reference_files(ref_files):
+            # Count only the files that passed: a refused one is already reported (and not
+            # kept), so "remove N" must not count it again.
+            self._check_reference_count(type_, len(self._new_refs))
         return cleaned
 
     def _clean_source(self, upload, *, is_edit: bool) -> bool:
@@ -244,19 +246,21 @@ class GenerationForm(ComposerDisplay, forms.Form):
             return True
         return False
 
-    def _clean_reference_files(self, files: list) -> None:
-        """Each file checked on its own so every error can name its file."""
+    def _clean_reference_files(self, files: list) -> bool:
+        """Each file checked on its own so every error can name its file. False when too
+        many were sent to check at all."""
         if len(files) > MAX_FILES_PER_FIELD:
             self.add_error(
                 "image_ref",
                 f"{len(files)} files were sent at once; choose at most {facts.MAX_REFS['image']}.",
             )
-            return
+            return False
         for upload in files:
             try:
                 self._new_refs.append(normalise_upload(upload))
             except ValidationError as exc:
                 self.add_error("image_ref", exc)
+        return True
 
     def _check_reference_count(self, type_: str | None, file_count: int) -> None:
         given = len(self._kept_refs) + file_count + len(self._ref_urls)

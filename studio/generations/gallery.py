@@ -86,14 +86,30 @@ class Page:
     next_cursor: str | None
 
 
-def page_of(qs: QuerySet[Generation], cursor: str | None = None, size: int = PAGE_SIZE) -> Page:
-    """One page, newest first, by keyset (created_at, id): no OFFSET however deep."""
+# "Load more" puts `through=<last card>` in the address so that Back from a detail page
+# draws every card that was loaded (and the browser can restore the scroll position).
+MAX_THROUGH = 20 * PAGE_SIZE
+
+
+def page_of(
+    qs: QuerySet[Generation],
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    *,
+    through: str | None = None,
+) -> Page:
+    """One page, newest first, by keyset (created_at, id): no OFFSET however deep. With
+    `through` (and no cursor), the first page reaches down to that card."""
     qs = qs.order_by("-created_at", "-id").select_related("user", "team", "batch")
     qs = qs.prefetch_related("outputs")
     position = decode_cursor(cursor) if cursor else None
     if position:
         created, pk = position
         qs = qs.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    elif through and (end := decode_cursor(through)):
+        created, pk = end
+        down_to = qs.filter(Q(created_at__gt=created) | Q(created_at=created, pk__gte=pk))
+        size = min(max(size, down_to.count()), MAX_THROUGH)
     items = list(qs[: size + 1])
     more = len(items) > size
     items = items[:size]

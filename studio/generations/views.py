@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import push_url, reswap, retarget
+from django_htmx.http import push_url, replace_url, reswap, retarget
 
 from studio.core.files import file_response
 from studio.core.media import extension_for
@@ -35,7 +35,11 @@ GALLERY_PAGE = "generations/_gallery.html#gallery-page"
 def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) -> dict:
     """One page of a gallery (the studio's or a team's) at `url`, filtered as asked."""
     filters = gallery.Filters.from_request(request.GET)
-    page = gallery.page_of(filters.apply(generations, user=request.user), request.GET.get("cursor"))
+    page = gallery.page_of(
+        filters.apply(generations, user=request.user),
+        request.GET.get("cursor"),
+        through=request.GET.get("through"),
+    )
     page.items = access.mark_for(request.user, batches.grouped(page.items))
     query = filters.querystring()
     more = f"{url}?cursor={page.next_cursor}" + (f"&{query}" if query else "")
@@ -64,6 +68,12 @@ def _gallery_page(request: HttpRequest, context: dict) -> HttpResponse:
     if not request.GET.get("cursor"):
         # A new filter: put it in the address bar so reload and Back keep it.
         push_url(response, context["filtered_url"])
+    elif items := context["page"].items:
+        # "Load more": the address now reaches down to the last card shown, so Back from
+        # a detail page draws them all again (see gallery.page_of's `through`).
+        url, query = context["gallery_url"], context["filters"].querystring()
+        through = f"{url}?through={gallery.encode_cursor(items[-1])}"
+        replace_url(response, through + (f"&{query}" if query else ""))
     return response
 
 
@@ -246,6 +256,18 @@ def _new_card(request: HttpRequest, gen: Generation, announcement: str) -> HttpR
     return _new_cards(request, [gen], announcement)
 
 
+def _back_to(request: HttpRequest, gen: Generation, team: Team | None) -> tuple[str, str]:
+    """Where a detail page's "Back" goes: the team page it was opened from (`?team=`), the
+    filtered studio (`?back=`, a local path only), else the studio."""
+    if team is not None:
+        return reverse("team-gallery", args=[team.slug]), f"Back to {team.name}"
+    back = request.GET.get("back", "")
+    local = back.startswith("/") and not back.startswith("//")
+    if local and url_has_allowed_host_and_scheme(back, {request.get_host()}) and back != "/":
+        return back, "Back to the gallery"
+    return reverse("studio"), "Back to the studio"
+
+
 @login_required
 @require_GET
 def detail(request: HttpRequest, generation_id: int) -> HttpResponse:
@@ -255,10 +277,14 @@ def detail(request: HttpRequest, generation_id: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, gen: Generation) -> dict:
     [gen] = access.mark_for(request.user, [gen])
-    from_team = Team.objects.for_member(request.user).filter(slug=request.GET.get("team", ""))
+    back_team = Team.objects.for_member(request.user).filter(slug=request.GET.get("team", ""))
+    back_team = back_team.first()
+    back_url, back_label = _back_to(request, gen, back_team)
     return {
         "gen": gen,
-        "back_team": from_team.first(),
+        "back_team": back_team,
+        "back_url": back_url,
+        "back_label": back_label,
         "outputs": list(gen.outputs.all()),
         "source": [r for r in gen.inputs.all() if r.role == Reference.Role.SOURCE],
         "references": [r for r in gen.inputs.all() if r.role == Reference.Role.REFERENCE],
@@ -350,8 +376,11 @@ def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
     if request.method == "POST":
         services.delete_generation(gen)
         messages.success(request, "The generation and its files were deleted.")
-        return redirect("studio")
-    return render(request, "generations/delete.html", {"gen": gen})
+        # Back to the gallery it was opened from, filters and all.
+        return redirect(_back(request, reverse("studio")))
+    back = _back(request, "")
+    context = {"gen": gen, "thumb": gen.outputs.first(), "next": back}
+    return render(request, "generations/delete.html", context)
 
 
 def _output_for(request: HttpRequest, generation_id: int, position: int) -> Output:

@@ -59,9 +59,10 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
         "created_at",
         "user",
         "short_prompt",
-        "failure_reason",
+        "short_reason",
         "user_moderated_count",
         "review_state",
+        "detail_link",
     ]
     list_filter = [ReviewedFilter, "model", "type", "created_at"]
     search_fields = ["prompt", "failure_reason", "user__username", "upstream_id"]
@@ -69,6 +70,11 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
     # The queue: what nobody has judged yet comes first, oldest first.
     ordering = [F("moderation_review").asc(nulls_first=True), "created_at"]
     inlines = [ReviewInline]
+
+    class Media:
+        # Long unbroken prompts and reasons wrap, so the Review column stays on screen.
+        css = {"all": ["css/admin-queue.css"]}
+
     actions = [_decide(value, label) for value, label in Review.Decision.choices]
     fields = [
         "user",
@@ -109,6 +115,17 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
     @admin.display(description="prompt")
     def short_prompt(self, obj) -> str:
         return obj.prompt[:80]
+
+    # Long unbroken prompts and reasons pushed the Review column off a 1440 px screen.
+    @admin.display(description="failure reason")
+    def short_reason(self, obj) -> str:
+        reason = obj.failure_reason or ""
+        return reason if len(reason) <= 80 else reason[:79] + "…"
+
+    @admin.display(description="open")
+    def detail_link(self, obj) -> str:
+        url = reverse("generation-detail", args=[obj.pk])
+        return format_html('<a href="{}">Open #{}</a>', url, obj.pk)
 
     @admin.display(description="moderated (user total)", ordering="user_moderated")
     def user_moderated_count(self, obj) -> int:

@@ -628,3 +628,24 @@ def test_another_users_token_is_rejected_by_the_view(outsider, post, task_queue)
     token = theirs.kept_ref_items[0].token
     page = assert_rejected(post({"kept_ref": token}), task_queue, "no longer available")
     assert token not in page
+
+
+def test_a_refused_reference_file_is_not_counted_again(owner):
+    # 9 URLs + one good file + one refused file: 10 remain, so removing 1 is enough (the
+    # refused file has its own error and is not kept).
+    urls = [f"https://r.example/{i}.png" for i in range(9)]
+    over = bound(
+        owner,
+        {"image_ref_url": urls},
+        {"image_ref": [png_upload("good.png"), upload("bad.png", corrupt_png())]},
+    )
+    assert not over.is_valid()
+    text = errors_text(over)
+    assert "10 reference images were given; at most 9 can be used to generate. Remove 1." in text
+    assert "11 reference images" not in text
+
+
+@pytest.mark.parametrize("value", ["not a url", "cat"])
+def test_text_that_is_no_address_is_called_not_a_valid_address(owner, value):
+    form = bound(owner, {"image_ref_url": value})
+    assert form.errors["image_ref_url"] == [f"“{value}”: this is not a valid web address."]
