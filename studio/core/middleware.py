@@ -9,7 +9,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.template.defaultfilters import filesizeformat
-
 from django_htmx.http import HttpResponseClientRedirect
 
 from studio.upstream import facts
