@@ -310,6 +310,10 @@ STUCK_SUBMIT_SECONDS = 120
 JOB_MAX_SECONDS = 60 * 60
 THUMBNAIL_SIZE = 512
 
+# --- Moderation ---------------------------------------------------------------------------
+# After this many confirmed violations in 30 days a person is suspended; 0 / unset: off.
+STUDIO_AUTO_SUSPEND_AFTER = env_int("STUDIO_AUTO_SUSPEND_AFTER", 0)
+
 # --- Uploads ----------------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("STUDIO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env_int("STUDIO_UPLOAD_MAX_PIXELS", 40_000_000)
