@@ -38,8 +38,9 @@ AT = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 # moderation's Reviewers group and the permissions it is given.
 ADDED_BY_MIGRATIONS = {
     ("auth", "group"): lambda row: row["name"] == "Reviewers",
-    ("auth", "permission"): lambda row: row["codename"]
-    in {"review_moderatedfailure", "view_moderatedfailure", "view_auditentry"},
+    ("auth", "permission"): lambda row: (
+        row["codename"] in {"review_moderatedfailure", "view_moderatedfailure", "view_auditentry"}
+    ),
 }
 
 
