@@ -1,6 +1,9 @@
 """The review workflow in the admin: who sees the queue, what an item shows, decisions
 (one and in bulk), automatic suspension, appeals."""
 
+from datetime import timedelta
+from urllib.parse import quote
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -89,8 +92,9 @@ def test_filters_and_search(reviewer_client, owner, outsider, team, task_queue):
     assert listed(reviewer_client, f"?team__id__exact={team.pk}") == [a.pk]
     assert listed(reviewer_client, "?q=blue") == [b.pk]
     assert listed(reviewer_client, "?q=outsider") == [b.pk]
-    day = a.created_at.strftime("%Y-%m-%d")
-    assert sorted(listed(reviewer_client, f"?created_at__gte={day}")) == sorted([a.pk, b.pk])
+    Generation.objects.filter(pk=b.pk).update(created_at=a.created_at - timedelta(days=3))
+    day = quote(a.created_at.strftime("%Y-%m-%d 00:00:00+00:00"))
+    assert listed(reviewer_client, f"?created_at__gte={day}") == [a.pk]
 
 
 def test_a_decision_from_the_item_records_who_when_and_the_note(reviewer_client, owner, task_queue):
@@ -218,3 +222,14 @@ def test_the_teams_are_listed_in_the_team_filter(reviewer_client, owner, team, t
     assert Membership.objects.filter(team=team).exists()
     page = reviewer_client.get(QUEUE).content.decode()
     assert "Design" in page and "Unrelated" not in page
+
+
+def test_the_reviewers_group_comes_back_after_a_flush(db):
+    from django.contrib.auth.models import Group
+
+    from studio.moderation.groups import ensure_reviewers_group
+
+    Group.objects.filter(name="Reviewers").delete()
+    ensure_reviewers_group()
+    perms = set(Group.objects.get(name="Reviewers").permissions.values_list("codename", flat=True))
+    assert perms == {"review_moderatedfailure", "view_moderatedfailure", "view_auditentry"}
