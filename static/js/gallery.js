@@ -57,13 +57,3 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const star = card && card.querySelector(".star");
   if (star) star.focus();
 });
-
-// A refused form (suspended, over budget, rate limited) comes back with an error status and
-// HX-Retarget to the form: swap it in so the reason shows where the person is looking.
-document.addEventListener("htmx:beforeSwap", (event) => {
-  const xhr = event.detail.xhr;
-  if (xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("HX-Retarget")) {
-    event.detail.shouldSwap = true;
-    event.detail.isError = false;
-  }
-});
