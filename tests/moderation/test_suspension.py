@@ -109,6 +109,7 @@ def test_pending_jobs_fail_as_suspended_and_jobs_at_the_provider_are_kept(owner,
         "suspended",
         "suspended",
     )
+    assert not waiting.retryable and "suspended" in waiting.failure.meaning
     assert Generation.objects.get(pk=at_provider.pk).state == State.PROCESSING
     assert Generation.objects.get(pk=claimed.pk).state == State.PENDING
     # The submit task, run later, sends nothing for the failed row.
