@@ -310,10 +310,6 @@ STUCK_SUBMIT_SECONDS = 120
 JOB_MAX_SECONDS = 60 * 60
 THUMBNAIL_SIZE = 512
 
-# --- Moderation ---------------------------------------------------------------------------
-# After this many confirmed violations in 30 days a person is suspended; 0 / unset: off.
-STUDIO_AUTO_SUSPEND_AFTER = env_int("STUDIO_AUTO_SUSPEND_AFTER", 0)
-
 # --- Uploads ----------------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("STUDIO_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env_int("STUDIO_UPLOAD_MAX_PIXELS", 40_000_000)
@@ -324,6 +320,10 @@ BATCH_MAX = env_int("STUDIO_BATCH_MAX", 4)
 # Originals one bulk download may put in its zip: the zip is streamed, but each file is a
 # read from storage, and a request that runs for minutes ties up a web worker.
 ZIP_MAX_FILES = env_int("STUDIO_ZIP_MAX_FILES", 100)
+
+# --- Moderation ---------------------------------------------------------------------------
+# After this many confirmed violations in 30 days a person is suspended; 0 / unset: off.
+STUDIO_AUTO_SUSPEND_AFTER = env_int("STUDIO_AUTO_SUSPEND_AFTER", 0)
 
 # --- django-q2 -------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
