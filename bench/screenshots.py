@@ -447,6 +447,10 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
             clip = clip_of(p, ".composer", until=".field-aspect_ratio")
             shoot(p, f"form-error-{suffix}.png", saved, full_page=True, clip=clip)
     shoot_usage(studio, page, mobile, saved)
+
+    shoot_review(browser, studio, page, ids["moderated"], saved)
+    # Last: once suspended, the demo account can no longer submit.
+    shoot_suspended(studio, page, mobile, saved)
     desktop.close()
     phone.close()
     return saved
@@ -461,6 +465,75 @@ def shoot_usage(studio: Studio, page: Page, mobile: Page, saved: list[Path]) -> 
         expect(p.locator("[data-spend-chart] rect.bar").first).to_be_attached()
         p.wait_for_load_state("networkidle")
         shoot(p, f"usage-{suffix}.png", saved, full_page=True)
+
+
+def shoot_suspended(studio: Studio, page: Page, mobile: Page, saved: list[Path]) -> None:
+    suspend_demo("repeated content violations (policy 4.2)")
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        p.goto(f"{studio.base}/")
+        expect(p.locator("#composer-form [data-suspended]")).to_be_visible()
+        p.wait_for_load_state("networkidle")
+        if suffix == "desktop":
+            shoot(p, "suspended-desktop.png", saved)
+        else:
+            clip = clip_of(p, ".composer", pad=20)
+            shoot(p, "suspended-phone.png", saved, full_page=True, clip=clip)
+
+
+REVIEWER, REVIEWER_PASSWORD = "rita", secrets.token_urlsafe(12)
+
+
+def make_reviewer() -> None:
+    """A staff account in the Reviewers group (the migration makes the group)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    try:
+        rita = get_user_model().objects.create_user(
+            REVIEWER, password=REVIEWER_PASSWORD, is_staff=True
+        )
+        rita.groups.add(Group.objects.get(name="Reviewers"))
+    finally:
+        connection.close()
+
+
+def suspend_demo(reason: str) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from studio.moderation import suspension
+
+    try:
+        demo = get_user_model().objects.get(username=USERNAME)
+        suspension.suspend(user=demo, by=None, reason=reason)
+    finally:
+        connection.close()
+
+
+def shoot_review(browser: Browser, studio: Studio, page: Page, gen_id: int, saved: list) -> None:
+    """The person asks for a review; a reviewer opens the item from the queue."""
+    page.goto(f"{studio.base}/generations/{gen_id}/")
+    page.locator("textarea[name=note]").fill("It is a beach photo, nothing more.")
+    page.get_by_role("button", name="Ask for a review").click()
+    expect(page.get_by_text("You asked for a review")).to_be_visible()
+    make_reviewer()
+    for options, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        context = browser.new_context(**options)
+        context.set_default_timeout(20_000)
+        staff = context.new_page()
+        staff.goto(f"{studio.base}/admin/login/?next=/admin/moderation/moderatedfailure/")
+        staff.locator("[name=username]").fill(REVIEWER)
+        staff.locator("[name=password]").fill(REVIEWER_PASSWORD)
+        staff.locator("[type=submit]").click()
+        expect(staff.locator("th.column-review_state")).to_be_visible()
+        if suffix == "desktop":
+            staff.wait_for_load_state("networkidle")
+            shoot(staff, "review-queue-desktop.png", saved)
+        staff.goto(f"{studio.base}/admin/moderation/moderatedfailure/{gen_id}/change/")
+        staff.wait_for_load_state("networkidle")
+        shoot(staff, f"review-item-{suffix}.png", saved, full_page=True)
+        context.close()
 
 
 OFFLINE_UNSET = ("LUMA_AGENTS_API_KEY", "LUMA_BASE_URL", "REDIS_URL")

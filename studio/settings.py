@@ -363,6 +363,10 @@ BATCH_MAX = env_int("STUDIO_BATCH_MAX", 4)
 # read from storage, and a request that runs for minutes ties up a web worker.
 ZIP_MAX_FILES = env_int("STUDIO_ZIP_MAX_FILES", 100)
 
+# --- Moderation ---------------------------------------------------------------------------
+# After this many confirmed violations in 30 days a person is suspended; 0 / unset: off.
+STUDIO_AUTO_SUSPEND_AFTER = env_int("STUDIO_AUTO_SUSPEND_AFTER", 0)
+
 # --- django-q2 -------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_CLUSTER = {

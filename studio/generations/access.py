@@ -5,7 +5,10 @@ themselves (membership, roles) belong to `studio.teams`.
 
 The rule (issue 8):
 - a generation is seen by its author, by every member of the team it is shared with
-  (viewer, editor, owner), and by reviewers (`generations.view_generation`);
+  (viewer, editor, owner), by superusers, and by reviewers (staff holding
+  `moderation.review_moderatedfailure`, the Reviewers group) while it is in the review
+  queue (a moderated failure): its detail page and input files, nothing else of other
+  people's; `generations.view_generation` opens nothing here (issue 9);
 - anyone who sees it may star it (the star is theirs) and remix it into their own work;
 - its author may share it with a team where they are editor or owner, and unshare it
   (even after leaving that team); a team owner may take any item out of the team gallery;
@@ -26,22 +29,27 @@ from django.http import Http404
 
 from studio.teams.models import MANAGING_ROLES, SHARING_ROLES, Membership, Team
 
-from .models import Favourite, Generation
+from .models import Favourite, Generation, State
 
-REVIEW_PERMISSION = "generations.view_generation"
+REVIEW_PERMISSION = "moderation.review_moderatedfailure"
+# The review queue, as a condition (studio.moderation's ModeratedFailure is this filter).
+IN_REVIEW_QUEUE = Q(state=State.FAILED, failure_code="content_moderated")
 
 
 def is_reviewer(user) -> bool:
-    return user.is_authenticated and user.has_perm(REVIEW_PERMISSION)
+    return user.is_authenticated and user.is_staff and user.has_perm(REVIEW_PERMISSION)
 
 
 def visible_generations(user) -> QuerySet[Generation]:
     if not user.is_authenticated:
         return Generation.objects.none()
-    if is_reviewer(user):
-        # Admins reviewing moderated failures see the inputs and outputs they judge.
+    if user.is_superuser:
         return Generation.objects.all()
-    return Generation.objects.filter(Q(user=user) | Q(team__in=Team.objects.for_member(user)))
+    mine = Q(user=user) | Q(team__in=Team.objects.for_member(user))
+    if is_reviewer(user):
+        # What they judge, and only that: the queue's items (their inputs with them).
+        mine |= IN_REVIEW_QUEUE
+    return Generation.objects.filter(mine)
 
 
 def own_generations(user) -> QuerySet[Generation]:

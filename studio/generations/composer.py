@@ -137,6 +137,16 @@ class ComposerDisplay:
         price (a warning past 80 %)."""
         return budgets.standings_for(self.user)
 
+    def suspension_message(self) -> str:
+        """Why this person may not submit now ("" when they may): shown instead of the
+        Generate button, read once per form."""
+        if not hasattr(self, "_suspension_message"):
+            from studio.moderation import suspension  # moderation builds on generations
+
+            current = suspension.active_suspension(self.user)
+            self._suspension_message = suspension.message_for(current) if current else ""
+        return self._suspension_message
+
     def show_team(self) -> bool:
         return self.user is not None and self.fields["team"].queryset.exists()
 

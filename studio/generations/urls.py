@@ -9,6 +9,7 @@ one_generation = [
     path("share/", views.share, name="generation-share"),
     path("retry/", views.retry, name="generation-retry"),
     path("delete/", views.delete, name="generation-delete"),
+    path("appeal/", views.appeal, name="generation-appeal"),
     path("outputs/<int:position>/", views.output_file, name="output-file"),
     path("outputs/<int:position>/thumb/", views.output_thumbnail, name="output-thumbnail"),
     path("inputs/<int:input_id>/", views.input_file, name="input-file"),

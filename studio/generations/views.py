@@ -15,6 +15,7 @@ from django_htmx.http import push_url, replace_url, reswap, retarget
 
 from studio.core.files import file_response
 from studio.core.media import extension_for
+from studio.moderation import appeals, suspension
 from studio.teams.http import leaves_team_on_404
 from studio.teams.models import Membership, Team
 from studio.upstream import facts
@@ -188,6 +189,10 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     # An oversized body was refused unread by studio.core.middleware.BodyLimitMiddleware.
+    try:
+        suspension.check_may_submit(request.user)
+    except suspension.Suspended as refused:
+        return _refused(request, refused, status=403)
     form = GenerationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
         return _form_again(request, form, htmx_status=400 if "count" in form.errors else 200)
@@ -247,6 +252,22 @@ def _rate_message(wait: int) -> str:
     )
 
 
+def _refused(request: HttpRequest, refused: Exception, *, status: int) -> HttpResponse:
+    """A submission refused before anything was saved: the form comes back with the reason
+    (what was typed kept), swapped in for htmx, with the refusal's status either way."""
+    form = GenerationForm(initial=_typed(request), user=request.user)
+    if request.htmx:
+        response = render(request, "generations/_form.html", {"form": form}, status=status)
+        return reswap(retarget(response, "#composer-form"), "outerHTML")
+    context = {"form": form, **_studio_context(request)}
+    return render(request, "generations/studio.html", context, status=status)
+
+
+def _typed(request: HttpRequest) -> dict:
+    """The fields of a refused POST, as initial values (files are not kept: nothing is)."""
+    return {f: request.POST.get(f) for f in [*services.PARAM_FIELDS, "count"] if f in request.POST}
+
+
 def _new_cards(request: HttpRequest, gens: list[Generation], announcement: str) -> HttpResponse:
     context = {"generations": access.mark_for(request.user, gens), "announcement": announcement}
     return render(request, "generations/_gallery.html#new-card", context)
@@ -289,6 +310,9 @@ def _detail_context(request: HttpRequest, gen: Generation) -> dict:
         "source": [r for r in gen.inputs.all() if r.role == Reference.Role.SOURCE],
         "references": [r for r in gen.inputs.all() if r.role == Reference.Role.REFERENCE],
         "can_change": access.may_change(request.user, gen),
+        "review_status": appeals.review_status(gen)
+        if access.is_author(request.user, gen)
+        else None,
     }
 
 
@@ -345,6 +369,10 @@ def share(request: HttpRequest, generation_id: int) -> HttpResponse:
 @require_POST
 def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
     gen = access.get_generation_for(request.user, generation_id, write=True)
+    try:
+        suspension.check_may_submit(request.user)
+    except suspension.Suspended as refused:
+        return _refused(request, refused, status=403)
     if not gen.retryable:
         messages.error(request, "Only a failure that may succeed on a second try can be retried.")
         return redirect("generation-detail", gen.pk)
@@ -368,6 +396,20 @@ def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
         return _new_card(request, new, "Retrying: a new generation was submitted.")
     messages.success(request, "Retrying: a new generation was submitted.")
     return redirect("generation-detail", new.pk)
+
+
+@login_required
+@require_POST
+def appeal(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """The author asks for a human review of a moderated failure, once."""
+    gen = access.get_generation_for(request.user, generation_id, write=True)
+    try:
+        appeals.appeal(generation=gen, note=request.POST.get("note", ""))
+    except appeals.AppealRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(_back(request, reverse("generation-detail", args=[gen.pk])))
+    messages.success(request, "Thank you: a reviewer will look at it.")
+    return redirect(_back(request, reverse("generation-detail", args=[gen.pk])))
 
 
 @login_required

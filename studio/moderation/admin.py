@@ -1,30 +1,70 @@
+"""The review queue (moderated failures), suspensions on the person's admin page, and the
+audit log. Only staff holding `moderation.review_moderatedfailure` (the Reviewers group)
+see the queue; superusers see everything."""
+
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, F, Q
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
-from studio.accounts.models import Profile
+from studio.accounts.models import upstream_user_id_for
+from studio.generations.access import is_reviewer
 
-from .models import MODERATED, AuditEntry, ModeratedFailure, Review
+from . import review, suspension
+from .models import MODERATED, AuditEntry, ModeratedFailure, Review, Suspension
+
+RECENT = timedelta(days=30)
+
+
+def _reviewer(request) -> bool:
+    return request.user.is_active and (request.user.is_superuser or is_reviewer(request.user))
 
 
 class ReviewedFilter(admin.SimpleListFilter):
-    title = "review"
+    title = "review status"
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("todo", "Not reviewed"), ("done", "Reviewed")] + list(Review.Decision.choices)
+        return [
+            ("todo", "Not reviewed"),
+            ("appealed", "Appealed, awaiting review"),
+            ("done", "Reviewed"),
+        ] + list(Review.Decision.choices)  # the old ?review=<decision> links keep working
 
     def queryset(self, request, queryset):
         value = self.value()
         if value == "todo":
             return queryset.filter(moderation_review__isnull=True)
+        if value == "appealed":
+            return queryset.filter(appeal_waiting=1)
         if value == "done":
             return queryset.filter(moderation_review__isnull=False)
         if value in Review.Decision.values:
             return queryset.filter(moderation_review__decision=value)
+        return queryset
+
+
+class DecisionFilter(admin.SimpleListFilter):
+    title = "decision"
+    parameter_name = "decision"
+
+    def lookups(self, request, model_admin):
+        return list(Review.Decision.choices)
+
+    def queryset(self, request, queryset):
+        if self.value() in Review.Decision.values:
+            return queryset.filter(moderation_review__decision=self.value())
         return queryset
 
 
@@ -33,42 +73,77 @@ class ReviewInline(admin.StackedInline):
     fk_name = "generation"
     extra = 1
     max_num = 1
+    can_delete = False
     fields = ["decision", "notes", "reviewed_by", "reviewed_at"]
     readonly_fields = ["reviewed_by", "reviewed_at"]
+    verbose_name = "decision"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _reviewer(request)
+
+    has_add_permission = has_change_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class DecisionActionForm(ActionForm):
+    note = forms.CharField(required=False, label="Note", max_length=2000)
 
 
 def _decide(decision: str, label: str):
     @admin.action(description=f"Mark selected as: {label}")
     def action(modeladmin, request, queryset):
-        for gen in queryset:
-            Review.objects.update_or_create(
-                generation=gen, defaults={"decision": decision, "reviewed_by": request.user}
-            )
-        modeladmin.message_user(request, f"{queryset.count()} marked as {label}.", messages.SUCCESS)
+        note = request.POST.get("note", "")
+        items = list(queryset.select_related("user"))
+        for gen in items:
+            review.decide(generation=gen, decision=decision, note=note, reviewer=request.user)
+        modeladmin.message_user(request, f"{len(items)} marked as {label}.", messages.SUCCESS)
 
     action.__name__ = f"mark_{decision}"
     return action
 
 
+class ReviewItemForm(forms.ModelForm):
+    suspend_author = forms.BooleanField(
+        required=False,
+        label="Suspend this person",
+        help_text="They keep their gallery and files but can no longer generate.",
+    )
+    suspension_reason = forms.CharField(required=False, max_length=500, label="Reason")
+
+    class Meta:
+        model = ModeratedFailure
+        fields: list[str] = []
+
+
 @admin.register(ModeratedFailure)
 class ModeratedFailureAdmin(admin.ModelAdmin):
-    """The review queue: oldest unreviewed first, with what an admin needs to judge."""
+    """The review queue: appealed first, then what nobody has judged yet, oldest first."""
 
+    form = ReviewItemForm
+    action_form = DecisionActionForm
     list_display = [
         "id",
         "created_at",
         "user",
+        "team",
         "short_prompt",
         "short_reason",
         "user_moderated_count",
         "review_state",
         "detail_link",
     ]
-    list_filter = [ReviewedFilter, "model", "type", "created_at"]
-    search_fields = ["prompt", "failure_reason", "user__username", "upstream_id"]
-    list_select_related = ["user", "moderation_review"]
-    # The queue: what nobody has judged yet comes first, oldest first.
-    ordering = [F("moderation_review").asc(nulls_first=True), "created_at"]
+    list_display_links = ["id", "short_prompt"]
+    list_filter = [
+        ReviewedFilter,
+        DecisionFilter,
+        "model",
+        ("team", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    ]
+    search_fields = ["prompt", "user__username", "failure_reason", "upstream_id"]
+    list_select_related = ["user", "team", "moderation_review", "moderation_appeal"]
     inlines = [ReviewInline]
 
     class Media:
@@ -76,9 +151,10 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
         css = {"all": ["css/admin-queue.css"]}
 
     actions = [_decide(value, label) for value, label in Review.Decision.choices]
-    fields = [
-        "user",
+    readonly_fields = [
+        "person",
         "upstream_user_id",
+        "team",
         "prompt",
         "type",
         "model",
@@ -88,17 +164,60 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
         "upstream_id",
         "request_ids",
         "inputs_preview",
+        "appeal",
+        "recent_failures",
+        "person_suspension",
+        "detail_link",
         "created_at",
     ]
-    readonly_fields = fields
+    fields = readonly_fields + ["suspend_author", "suspension_reason"]
 
     def get_queryset(self, request):
-        moderated_by_user = Count(
+        since = timezone.now() - RECENT
+        moderated_recently = Count(
             "user__generations",
-            filter=Q(user__generations__failure_code=MODERATED),
+            filter=Q(
+                user__generations__failure_code=MODERATED,
+                user__generations__created_at__gte=since,
+            ),
             distinct=True,
         )
-        return super().get_queryset(request).annotate(user_moderated=moderated_by_user)
+        # An appeal nobody has answered since it was made puts the item first.
+        waiting = Case(
+            When(
+                Q(moderation_appeal__isnull=False)
+                & (
+                    Q(moderation_review__isnull=True)
+                    | Q(moderation_review__reviewed_at__lt=F("moderation_appeal__at"))
+                ),
+                then=Value(1),
+            ),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(user_moderated=moderated_recently, appeal_waiting=waiting)
+        )
+
+    def get_ordering(self, request):
+        # (Not `ordering`: the admin's check cannot see the annotation.)
+        return [
+            F("appeal_waiting").desc(),
+            F("moderation_review").asc(nulls_first=True),
+            "created_at",
+        ]
+
+    def has_module_permission(self, request) -> bool:
+        return _reviewer(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return _reviewer(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # "Change" is deciding and suspending: the generation itself stays as it was.
+        return _reviewer(request)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -106,11 +225,31 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def save_model(self, request, obj, form, change):
+        # Nothing of the generation is editable; the form only carries the suspension.
+        if form.cleaned_data.get("suspend_author"):
+            suspension.suspend(
+                user=obj.user,
+                by=request.user,
+                reason=form.cleaned_data.get("suspension_reason")
+                or f"content violation (moderated failure #{obj.pk})",
+            )
+            self.message_user(request, f"{obj.user} is suspended.", messages.WARNING)
+
     def save_formset(self, request, form, formset, change):
-        for review in formset.save(commit=False):
-            review.reviewed_by = request.user
-            review.save()
-        formset.save_m2m()
+        # Decisions go through review.decide (audit, automatic suspension), not formset.save;
+        # the admin's change message still looks for what a save would have set.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            data = getattr(inline_form, "cleaned_data", None) or {}
+            if not inline_form.has_changed() or not data.get("decision"):
+                continue
+            review.decide(
+                generation=form.instance,
+                decision=data["decision"],
+                note=data.get("notes", ""),
+                reviewer=request.user,
+            )
 
     @admin.display(description="prompt")
     def short_prompt(self, obj) -> str:
@@ -122,38 +261,147 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
         reason = obj.failure_reason or ""
         return reason if len(reason) <= 80 else reason[:79] + "…"
 
-    @admin.display(description="open")
-    def detail_link(self, obj) -> str:
-        url = reverse("generation-detail", args=[obj.pk])
-        return format_html('<a href="{}">Open #{}</a>', url, obj.pk)
-
-    @admin.display(description="moderated (user total)", ordering="user_moderated")
+    @admin.display(description="moderated (30 days)", ordering="user_moderated")
     def user_moderated_count(self, obj) -> int:
         return obj.user_moderated
 
     @admin.display(description="review")
     def review_state(self, obj) -> str:
-        review = getattr(obj, "moderation_review", None)
-        return review.get_decision_display() if review else "Not reviewed"
+        review_row = getattr(obj, "moderation_review", None)
+        state = review_row.get_decision_display() if review_row else "Not reviewed"
+        return f"Appealed · {state}" if obj.appeal_waiting else state
+
+    @admin.display(description="studio page")
+    def detail_link(self, obj) -> str:
+        url = reverse("generation-detail", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">Open #{}</a>', url, obj.pk)
+
+    @admin.display(description="person")
+    def person(self, obj) -> str:
+        url = reverse("admin:auth_user_change", args=[obj.user_id])
+        return format_html('<a href="{}">{}</a>', url, obj.user.get_username())
 
     @admin.display(description="upstream user_id")
     def upstream_user_id(self, obj) -> str:
         # The opaque id the provider knows this person by: what its reports refer to.
-        profile = Profile.objects.filter(user=obj.user).first()
-        return str(profile.upstream_user_id) if profile else "—"
+        return upstream_user_id_for(obj.user)
+
+    @admin.display(description="appeal")
+    def appeal(self, obj) -> str:
+        appeal = getattr(obj, "moderation_appeal", None)
+        if appeal is None:
+            return "—"
+        return format_html("{} · {}", f"{appeal.at:%Y-%m-%d %H:%M}", appeal.note or "(no note)")
+
+    @admin.display(description="their moderated failures, last 30 days")
+    def recent_failures(self, obj) -> str:
+        since = timezone.now() - RECENT
+        others = ModeratedFailure.objects.filter(user=obj.user, created_at__gte=since).order_by(
+            "-created_at"
+        )
+        items = [
+            (
+                reverse("admin:moderation_moderatedfailure_change", args=[g.pk]),
+                f"#{g.pk} {g.created_at:%Y-%m-%d}: {g.prompt[:60]}",
+            )
+            for g in others[:50]
+        ]
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', items) or "—"
+
+    @admin.display(description="suspension")
+    def person_suspension(self, obj) -> str:
+        current = suspension.active_suspension(obj.user)
+        if current is None:
+            return "Not suspended"
+        return format_html(
+            "<strong>Suspended</strong> since {}: {}",
+            f"{current.suspended_at:%Y-%m-%d %H:%M}",
+            current.reason,
+        )
 
     @admin.display(description="inputs")
     def inputs_preview(self, obj) -> str:
         items = []
         for ref in obj.inputs.all():
+            label = ref.get_role_display()
             if ref.file:
                 url = reverse("input-file", args=[obj.pk, ref.pk])
-                items.append((url, format_html('<img src="{}" height="96" alt="">', url)))
+                thumb = format_html('<img src="{}" height="96" alt="{}">', url, label)
+                items.append((url, label, thumb))
             else:
-                items.append((ref.url, ref.url))
+                items.append((ref.url, label, ref.url))
         if not items:
             return "—"
-        return format_html_join(" ", '<a href="{}" target="_blank" rel="noopener">{}</a>', items)
+        return format_html_join(
+            " ",
+            '<a href="{}" target="_blank" rel="noopener" title="{}">{}</a>',
+            items,
+        )
+
+
+# --- the person's admin page: suspensions ------------------------------------------------
+
+User = get_user_model()
+
+
+class SuspensionInline(admin.TabularInline):
+    """Every suspension and lift of this person: who, when, why. History, never edited."""
+
+    model = Suspension
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    fields = ["suspended_at", "suspended_by", "reason", "lifted_at", "lifted_by", "lift_reason"]
+    readonly_fields = fields
+    verbose_name_plural = "suspensions (history)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PersonChangeForm(UserChangeForm):
+    suspension_action = forms.ChoiceField(
+        required=False,
+        choices=[("", "—"), ("suspend", "Suspend"), ("lift", "Lift the suspension")],
+        label="Suspension",
+    )
+    suspension_reason = forms.CharField(required=False, max_length=500, label="Reason")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    form = PersonChangeForm
+    inlines = [*UserAdmin.inlines, SuspensionInline]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (
+            "Suspension",
+            {"fields": ["suspension_status", "suspension_action", "suspension_reason"]},
+        ),
+    ]
+    readonly_fields = [*UserAdmin.readonly_fields, "suspension_status"]
+
+    @admin.display(description="now")
+    def suspension_status(self, obj) -> str:
+        current = suspension.active_suspension(obj) if obj and obj.pk else None
+        if current is None:
+            return "Not suspended"
+        return format_html("<strong>Suspended</strong>: {}", current.reason)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        action = form.cleaned_data.get("suspension_action")
+        reason = form.cleaned_data.get("suspension_reason", "")
+        if action == "suspend":
+            suspension.suspend(user=obj, by=request.user, reason=reason)
+        elif action == "lift":
+            suspension.lift(user=obj, by=request.user, reason=reason)
 
 
 @admin.register(AuditEntry)

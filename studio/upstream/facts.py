@@ -115,6 +115,12 @@ FAILURE_CODES: dict[str, FailureCode] = {
             "Try again.",
             True,
         ),
+        FailureCode(
+            "suspended",
+            "Your account was suspended before this job was sent, so it was not sent.",
+            "Contact an admin about the suspension.",
+            False,
+        ),
     ]
 }
 UPSTREAM_FAILURE_CODES = [

@@ -5,20 +5,34 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.http import Http404
 
 from studio.generations import access
-from studio.generations.models import Generation
+from studio.generations.models import Generation, State
 from studio.teams.models import Membership, Team
 
-from .helpers import complete, make_generation
+from .helpers import complete, image_bytes, make_generation
 
 pytestmark = pytest.mark.django_db
 
-SEES_SHARED = ["author", "viewer", "editor", "team_owner", "reviewer"]
-SEES_PRIVATE = ["author", "reviewer"]
-EVERYONE = ["author", "viewer", "editor", "team_owner", "outsider", "anonymous", "reviewer"]
+# reviewer: staff holding moderation.review_moderatedfailure (the Reviewers group): they see
+# the review queue's items, nothing else of other people's. staff_viewer: staff holding only
+# generations.view_generation, which opens nothing in the studio.
+SEES_SHARED = ["author", "viewer", "editor", "team_owner", "superuser"]
+SEES_PRIVATE = ["author", "superuser"]
+SEES_MODERATED = ["author", "reviewer", "superuser"]
+EVERYONE = [
+    "author",
+    "viewer",
+    "editor",
+    "team_owner",
+    "outsider",
+    "anonymous",
+    "reviewer",
+    "staff_viewer",
+    "superuser",
+]
 
 
 @pytest.fixture
@@ -26,10 +40,14 @@ def people(db):
     make = get_user_model().objects.create_user
     everyone = {name: make(name) for name in EVERYONE if name != "anonymous"}
     everyone["anonymous"] = AnonymousUser()
-    reviewer = everyone["reviewer"]
-    reviewer.is_staff = True
-    reviewer.save()
-    reviewer.user_permissions.add(Permission.objects.get(codename="view_generation"))
+    for name in ["reviewer", "staff_viewer", "superuser"]:
+        everyone[name].is_staff = True
+        everyone[name].is_superuser = name == "superuser"
+        everyone[name].save()
+    everyone["reviewer"].groups.add(Group.objects.get(name="Reviewers"))
+    everyone["staff_viewer"].user_permissions.add(
+        Permission.objects.get(codename="view_generation")
+    )
     return everyone
 
 
@@ -59,6 +77,20 @@ def private(people, task_queue):
     return make_generation(people["author"], prompt="only mine")
 
 
+@pytest.fixture
+def moderated(people, task_queue):
+    gen = make_generation(
+        people["author"],
+        prompt="refused by the provider",
+        inputs=[{"role": "reference", "content": image_bytes(), "media_type": "image/png"}],
+    )
+    Generation.objects.filter(pk=gen.pk).update(
+        state=State.FAILED, failure_code="content_moderated", failure_reason="policy"
+    )
+    gen.refresh_from_db()
+    return gen
+
+
 def fresh(user):
     """The user as a new request would load it (permissions are cached per object)."""
     if not user.is_authenticated:
@@ -67,11 +99,12 @@ def fresh(user):
 
 
 @pytest.mark.parametrize("name", EVERYONE)
-def test_who_sees_what(people, shared, private, name):
+def test_who_sees_what(people, shared, private, moderated, name):
     user = fresh(people[name])
     visible = set(access.visible_generations(user))
     assert (shared in visible) is (name in SEES_SHARED)
     assert (private in visible) is (name in SEES_PRIVATE)
+    assert (moderated in visible) is (name in SEES_MODERATED)
 
 
 @pytest.mark.parametrize("name", EVERYONE)
@@ -169,13 +202,42 @@ def test_the_author_sees_the_actions_on_the_detail_page(client, people, shared):
     assert f"/generations/{shared.pk}/favourite/" in page
 
 
-def test_a_reviewer_sees_any_generation_but_changes_none(client, people, private):
+def test_a_reviewer_opens_what_is_in_the_queue_and_changes_nothing(
+    client, people, private, moderated
+):
     complete(private)
     client.force_login(people["reviewer"])
-    assert client.get(f"/generations/{private.pk}/").status_code == 200
+    ref = moderated.inputs.get()
+    assert client.get(f"/generations/{moderated.pk}/").status_code == 200
+    assert client.get(f"/generations/{moderated.pk}/inputs/{ref.pk}/").status_code == 200
+    assert client.post(f"/generations/{moderated.pk}/delete/").status_code == 404
+    assert client.post(f"/generations/{moderated.pk}/appeal/").status_code == 404
+    # Nothing else of other people's: not their ordinary work, nor its files.
+    assert client.get(f"/generations/{private.pk}/").status_code == 404
+    assert client.get(f"/generations/{private.pk}/outputs/0/").status_code == 404
+    assert Generation.objects.filter(pk=moderated.pk).exists()
+
+
+def test_view_generation_alone_opens_no_studio_page_or_file(client, people, private, moderated):
+    complete(private)
+    client.force_login(people["staff_viewer"])
+    ref = moderated.inputs.get()
+    for url in [
+        f"/generations/{private.pk}/",
+        f"/generations/{private.pk}/outputs/0/",
+        f"/generations/{moderated.pk}/",
+        f"/generations/{moderated.pk}/inputs/{ref.pk}/",
+    ]:
+        assert client.get(url).status_code == 404, url
+
+
+def test_a_superuser_keeps_everything(client, people, private, moderated):
+    complete(private)
+    client.force_login(people["superuser"])
     assert client.get(f"/generations/{private.pk}/outputs/0/").status_code == 200
+    assert client.get(f"/generations/{moderated.pk}/").status_code == 200
+    # Seeing is not changing: still only the author touches a generation.
     assert client.post(f"/generations/{private.pk}/delete/").status_code == 404
-    assert Generation.objects.filter(pk=private.pk).exists()
 
 
 def test_the_poll_answers_only_for_what_the_viewer_may_see(client, people, shared, private):

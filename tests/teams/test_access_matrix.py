@@ -37,7 +37,7 @@ viewer     200-     200+  200    200      200       200   200+  200   200     20
 other-team 200-     404   404    404      404       404   200-  404   404     200-  404   200   404
 no-team    200-     404   404    404      404       404   200-  404   404     200-  404   200   404
 anonymous  login    login login  login    login     login login login login  login login login login
-reviewer   200-     404   200    200      200       200   200+  200   404     200-  200+   200   404
+reviewer   200-     404   404    404      404       404   200-  404   404     200-  404    200   404
 """
 ACTIONS = """
            share unshare delete retry favourite add   role  remove rename delete-team bulk-star
@@ -48,7 +48,7 @@ viewer     404   404     404    404   ok        403   403   403    403    403   
 other-team 404   404     404    404   404       404   404   404    404    404         skip
 no-team    404   404     404    404   404       404   404   404    404    404         skip
 anonymous  login login   login  login login     login login login  login  login       login
-reviewer   404   404     404    404   ok        404   404   404    404    404         ok
+reviewer   404   404     404    404   404       404   404   404    404    404         skip
 """
 
 
@@ -62,8 +62,10 @@ def _parse(table: str) -> dict[tuple[str, str], str]:
 MATRIX = _parse(PAGES) | _parse(ACTIONS)
 ROWS = ["author", "owner", "editor", "viewer", "other-team", "no-team", "anonymous", "reviewer"]
 COLUMNS = PAGES.split()[:13] + ACTIONS.split()[:11]  # the header lines
-# The staff reviewer: today's rule (reviewers judging moderated failures in the admin).
-REVIEWER_PERMISSION = ("generations", "view_generation")
+# The staff reviewer (issue 9): staff holding the review permission see the review queue's
+# items (moderated failures) and nothing else of other people's, so none of alice's work
+# here; tests/generations/test_access.py and tests/moderation cover what they do see.
+REVIEWER_PERMISSION = ("moderation", "review_moderatedfailure")
 
 
 @dataclass
@@ -216,6 +218,8 @@ NOT_IN_THE_MATRIX = {
     "password_change_done": "after changing one's password",
     "uploads:staged": "a person's own kept upload; tests/uploads covers it",
     "generation-create": "makes the person's own generation; tests/generations/test_views",
+    "generation-appeal": "the author's own moderated failure (404 for anyone else); "
+    "tests/moderation/test_appeals",
     "healthz": "no login, no data (DESIGN.md)",
     "admin-usage": "staff only (staff_member_required), like the admin; tests/usage",
     "admin-usage-export": "staff only (staff_member_required), like the admin; tests/usage",
