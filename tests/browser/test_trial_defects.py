@@ -160,5 +160,8 @@ def test_the_review_queue_fits_1440_pixels_and_links_to_the_detail(
     assert box and box["x"] + box["width"] <= 1440
     review = page.locator("td.field-review_state").first.bounding_box()
     assert review and review["x"] + review["width"] <= 1440
-    link.click()
-    expect(page).to_have_url(re.compile(rf"/generations/{gen.pk}/$"))
+    # It opens in a new tab, so the queue stays where the reviewer was.
+    assert link.get_attribute("href") == f"/generations/{gen.pk}/"
+    with page.context.expect_page() as opened:
+        link.click()
+    expect(opened.value).to_have_url(re.compile(rf"/generations/{gen.pk}/$"))
