@@ -32,7 +32,8 @@ class Filters:
         model = params.get("model", "")
         kind = params.get("type", "")
         return cls(
-            q=params.get("q", "").strip()[:200],
+            # No prompt holds NUL (the form refuses it), and PostgreSQL cannot compare one.
+            q=params.get("q", "").replace("\x00", "").strip()[:200],
             state=state if state in State.values or state == ACTIVE else "",
             model=model if model in facts.MODELS else "",
             type=kind if kind in facts.TYPES else "",
