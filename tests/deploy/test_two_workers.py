@@ -70,7 +70,7 @@ def test_two_workers_share_fifty_jobs_and_post_each_once(scaled_out, owner, s3_m
         assert [e["method"] for e in gen.request_ids].count("POST") == 1
     assert SimulatedJob.objects.count() == JOBS
     # One polling loop at a time: a row is never polled twice within the minimum interval.
-    min_gap = settings.POLL_MIN_SECONDS / 2
+    min_gap = settings.POLL_DENSE_SECONDS / 2
     for gen in done:
         times = gets_of(gen)
         gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
