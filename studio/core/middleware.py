@@ -6,7 +6,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import resolve_url
 from django.template.defaultfilters import filesizeformat
 from django_htmx.http import HttpResponseClientRedirect
@@ -40,6 +40,37 @@ class BodyLimitMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class NulCharacterMiddleware:
+    """NUL never belongs in a form field or a query, and PostgreSQL refuses to store or
+    compare it: a lookup with one (a username, a team slug) would be a 500. A query string
+    has it dropped (a link still opens); a form post with one is refused with a 400 before
+    any view reads it. Runs as process_view, after CSRF has read the body."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        if _has_nul(request.GET):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        if request.method == "POST" and _has_nul(request.POST):
+            return HttpResponseBadRequest(
+                "The form held a NUL character, which no field accepts. Nothing was saved.",
+                content_type="text/plain; charset=utf-8",
+            )
+        return None
+
+
+def _has_nul(params: QueryDict) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in params.lists())
 
 
 class HtmxLoginRedirectMiddleware:
