@@ -8,13 +8,18 @@ with `X-Accel-Redirect` when `STUDIO_X_ACCEL_REDIRECT` names its internal locati
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
+
+log = logging.getLogger("studio.files")
 
 
 def file_response(
@@ -73,3 +78,14 @@ def _public_twin(public_url: str, bucket: str):
 
     options = {**settings.STORAGES["default"].get("OPTIONS", {}), "endpoint_url": public_url}
     return S3Storage(**options)
+
+
+def delete_files(names: Iterable[str]) -> None:
+    """Remove stored files by name, through the storage API (the disk or the bucket alike);
+    one that cannot be removed is logged, not raised: the row it belonged to is gone."""
+    for name in names:
+        if name:
+            try:
+                default_storage.delete(name)
+            except Exception:  # OSError on the disk, botocore's errors on S3
+                log.warning("could not delete %s", name, exc_info=True)

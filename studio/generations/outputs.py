@@ -4,14 +4,13 @@ thumbnail for the gallery, and remove files whose rows are gone."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from io import BytesIO
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from django.core.files.storage import default_storage
 from PIL import Image, ImageOps
 
+from studio.core.files import delete_files  # noqa: F401  (pipeline.py calls it from here)
 from studio.core.media import extension_for, media_type_for_pil
 
 from .models import Generation, Output
@@ -76,13 +75,3 @@ def _thumbnail(img: Image.Image) -> bytes:
     buf = BytesIO()
     thumb.save(buf, "WEBP", quality=82, method=4)
     return buf.getvalue()
-
-
-def delete_files(names: Iterable[str]) -> None:
-    """Remove stored files by name; one that cannot be removed is logged, not raised."""
-    for name in names:
-        if name:
-            try:
-                default_storage.delete(name)
-            except Exception:  # OSError on the disk, botocore's errors on S3
-                log.warning("could not delete %s", name, exc_info=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from studio.upstream.client import get_client, new_request_id
@@ -457,18 +457,17 @@ def redrive(*, at_start: bool = False) -> list[str]:
         ).update(next_attempt_at=now)
         report.append(f"{woken} in flight polled now, {unsent} unsent made due")
     # A claimed submit that never finished: the POST may have gone out, so don't resend.
-    for gen in Generation.objects.filter(
+    interrupted = Q(
         state=State.PENDING,
         submit_claimed_at__lt=now - timedelta(seconds=settings.STUCK_SUBMIT_SECONDS),
         upstream_id="",
-    ):
-        _fail(
-            gen,
-            "submit_interrupted",
-            "The worker stopped while sending this job; "
-            "it may or may not have reached the provider.",
-        )
-        report.append(f"{gen.pk}: interrupted")
+    )
+    report += _fail_each(
+        interrupted,
+        "submit_interrupted",
+        "The worker stopped while sending this job; it may or may not have reached the provider.",
+        "interrupted",
+    )
     # A pending row whose submit task was lost: make it due, the loop will send it.
     lost = Generation.objects.filter(
         state=State.PENDING,
@@ -483,12 +482,37 @@ def redrive(*, at_start: bool = False) -> list[str]:
         state__in=[State.QUEUED, State.PROCESSING], next_attempt_at__isnull=True
     ).update(next_attempt_at=now)
     # Give up on jobs that have run far longer than any real one.
-    for gen in Generation.objects.filter(
+    too_long = Q(
         state__in=[State.QUEUED, State.PROCESSING],
         created_at__lt=now - timedelta(seconds=settings.JOB_MAX_SECONDS),
-    ):
-        _fail(gen, "timed_out", "No result arrived from the provider in time.")
-        report.append(f"{gen.pk}: timed out")
+    )
+    report += _fail_each(
+        too_long, "timed_out", "No result arrived from the provider in time.", "timed out"
+    )
     if any_in_flight() and ensure_poller():
         report.append("poller restarted")
     return report
+
+
+def _fail_each(still: Q, code: str, reason: str, label: str) -> list[str]:
+    """Fail every row matching `still`, each once however many workers re-drive at once."""
+    return [
+        f"{pk}: {label}"
+        for pk in Generation.objects.filter(still).values_list("pk", flat=True)
+        if _fail_if_still(pk, still, code, reason)
+    ]
+
+
+def _fail_if_still(pk: int, still: Q, code: str, reason: str) -> bool:
+    """Fail row `pk` if it still matches `still`; False when another worker got there first.
+
+    A conditional UPDATE decides: on PostgreSQL it holds the row lock until commit, and a
+    second worker's UPDATE re-checks `still` against the committed row, which no longer
+    matches; SQLite has one writer at a time. The row is read after the claim, so what a
+    poll wrote meanwhile is kept.
+    """
+    with transaction.atomic():
+        if not Generation.objects.filter(pk=pk).filter(still).update(updated_at=timezone.now()):
+            return False
+        _fail(Generation.objects.get(pk=pk), code, reason)
+    return True

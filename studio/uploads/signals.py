@@ -6,6 +6,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from studio.core.files import delete_files
+
 from .models import StagedUpload
 
 
@@ -13,5 +15,4 @@ from .models import StagedUpload
 def delete_staged_file(sender, instance: StagedUpload, **kwargs) -> None:
     name = instance.file.name
     if name:
-        storage = instance.file.storage
-        transaction.on_commit(lambda: storage.delete(name))
+        transaction.on_commit(lambda: delete_files([name]))

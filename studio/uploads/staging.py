@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.utils import timezone
 
 from studio.core.media import extension_for
@@ -50,7 +51,7 @@ def _trim(user) -> None:
     )
     if old_ids:
         for row in StagedUpload.objects.filter(id__in=old_ids):
-            row.delete()
+            _delete_once(row)
 
 
 def resolve(user, tokens: Iterable[str]) -> tuple[list[StagedUpload], list[str]]:
@@ -75,8 +76,29 @@ def purge_stale(older_than: timedelta = timedelta(days=1)) -> int:
     cutoff = timezone.now() - older_than
     count = 0
     for row in StagedUpload.objects.filter(created_at__lt=cutoff).iterator():
-        row.delete()  # one by one so the post_delete signal removes each file
-        count += 1
+        count += _delete_once(row)
     if count:
         log.info("purged %s stale staged uploads", count)
     return count
+
+
+class _GoneAlready(Exception):
+    pass
+
+
+def _delete_once(row: StagedUpload) -> int:
+    """Delete `row` (the post_delete signal removes its file on commit): 1, or 0 when
+    another worker purging at the same time deleted it first.
+
+    Django sends post_delete even when the DELETE found no row, so the DELETE's own count
+    decides: with none, the savepoint is rolled back and the file deletion queued inside it
+    is dropped with it (the other worker's is the one that runs).
+    """
+    try:
+        with transaction.atomic():
+            deleted, _ = row.delete()
+            if not deleted:
+                raise _GoneAlready
+    except _GoneAlready:
+        return 0
+    return 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -81,21 +82,49 @@ def stack_env(bucket: str, endpoint: str) -> dict[str, str]:
     return env
 
 
-def start_workers(count: int, env: dict[str, str], timeout: float = 60.0) -> list[Worker]:
-    """`count` studio_worker processes, returned once each cluster reports itself."""
-    from django_q.status import Stat
+def wait_while_alive(
+    workers: list[Worker], done: Callable[[], bool], *, timeout: float, what: Callable[[], str]
+) -> None:
+    """Wait until `done()`, failing at once if a worker exits, and after `timeout` s with
+    `what()` (the progress so far)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        for w in workers:
+            w.assert_alive()
+        assert time.monotonic() < deadline, f"after {timeout:.0f} s: {what()}"
+        time.sleep(0.2)
 
+
+def clusters_up(count: int) -> bool:
+    """`count` clusters have run a heartbeat task: a database row, so on either broker
+    (django-q2's own cluster status lives in the cache, which only Redis shares)."""
+    from studio.generations.models import PollLease
+
+    return PollLease.objects.filter(name__startswith=PollLease.HEARTBEAT).count() >= count
+
+
+def start_workers(count: int, env: dict[str, str], timeout: float = 60.0) -> list[Worker]:
+    """`count` studio_worker processes, returned once each cluster has run a task."""
     workers = [Worker(env, command="studio_worker") for _ in range(count)]
     try:
-        deadline = time.monotonic() + timeout
-        while len(Stat.get_all()) < count:
-            for w in workers:
-                w.assert_alive()
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{count} clusters did not start in {timeout:.0f} s")
-            time.sleep(0.2)
+        wait_while_alive(
+            workers,
+            lambda: clusters_up(count),
+            timeout=timeout,
+            what=lambda: f"{count} clusters did not start",
+        )
     except BaseException:
         for w in workers:
             w.stop()
         raise
     return workers
+
+
+def stop_all(workers: list[Worker]) -> list[str]:
+    """Stop every worker; their logs, for counting what each did."""
+    logs = []
+    for w in workers:
+        w.stop()
+        logs.append(w.log_path.read_text(errors="replace"))
+        w.remove_log()
+    return logs

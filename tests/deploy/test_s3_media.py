@@ -194,6 +194,28 @@ def test_the_scheduled_purge_removes_stale_kept_uploads_from_the_bucket(
     assert fresh.file.name in names
 
 
+def test_a_full_pile_of_kept_uploads_drops_its_oldest_from_the_bucket(
+    owner, s3_media, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(staging, "MAX_STAGED_PER_USER", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        first, second, third = staged_for(owner), staged_for(owner), staged_for(owner)
+    names = s3_media.names()
+    assert first.file.name not in names
+    assert {second.file.name, third.file.name} <= set(names)
+
+
+def test_deleting_a_person_removes_their_kept_uploads_from_the_bucket(
+    owner, outsider, s3_media, django_capture_on_commit_callbacks
+):
+    mine, theirs = staged_for(owner), staged_for(outsider)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.delete()
+    names = s3_media.names()
+    assert mine.file.name not in names
+    assert theirs.file.name in names
+
+
 def test_the_bucket_origin_is_exposed_for_the_content_security_policy(s3_media, settings):
     # img-src must admit where the presigned redirects lead: the policy reads this setting.
     origin = settings.S3_MEDIA_ORIGIN

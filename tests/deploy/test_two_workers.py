@@ -8,7 +8,6 @@ every job completes with its image in the bucket, and both workers did some of t
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import pytest
@@ -17,7 +16,7 @@ from django.conf import settings
 from studio.generations import services
 from studio.generations.models import FINAL, Generation, State
 from studio.simulator.models import SimulatedJob
-from tests.deploy.stack import stack_env, start_workers
+from tests.deploy.stack import stack_env, start_workers, stop_all, wait_while_alive
 from tests.generations.helpers import DEFAULTS
 from tests.worker import _purge_broker
 
@@ -45,21 +44,16 @@ def test_two_workers_share_fifty_jobs_and_post_each_once(scaled_out, owner, s3_m
             for i in range(JOBS)
         ]
         ids = [g.pk for g in gens]
-        deadline = time.monotonic() + DEADLINE
-        while Generation.objects.filter(pk__in=ids, state__in=FINAL).count() < JOBS:
-            for w in workers:
-                w.assert_alive()
-            assert time.monotonic() < deadline, (
-                f"after {DEADLINE} s: "
+        wait_while_alive(
+            workers,
+            lambda: Generation.objects.filter(pk__in=ids, state__in=FINAL).count() >= JOBS,
+            timeout=DEADLINE,
+            what=lambda: (
                 f"{Generation.objects.filter(pk__in=ids, state__in=FINAL).count()} of {JOBS} done"
-            )
-            time.sleep(0.5)
+            ),
+        )
     finally:
-        logs = []
-        for w in workers:
-            w.stop()
-            logs.append(w.log_path.read_text(errors="replace"))
-            w.remove_log()
+        logs = stop_all(workers)
 
     done = list(Generation.objects.filter(pk__in=ids).prefetch_related("outputs"))
     failed = [(g.pk, g.failure_code, g.failure_reason) for g in done if g.state != State.COMPLETED]

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import responses
+from django.db.models import Q
 from django.utils import timezone
 
 from studio.generations import pipeline, tasks
@@ -100,3 +101,19 @@ def test_job_running_far_too_long_times_out(owner, task_queue, real_api):
     tasks.watchdog()
     gen.refresh_from_db()
     assert gen.failure_code == "timed_out"
+
+
+def test_a_watchdog_that_loses_the_race_fails_nothing_again(owner, task_queue, caplog):
+    """Two workers' watchdogs both list a stuck row; the claim lets one of them fail it."""
+    gen = make_generation(owner)
+    Generation.objects.filter(pk=gen.pk).update(
+        submit_claimed_at=timezone.now() - timedelta(minutes=10)
+    )
+    stuck = Q(pk=gen.pk, state=State.PENDING)
+    assert pipeline._fail_if_still(gen.pk, stuck, "submit_interrupted", "first")
+    caplog.clear()
+    assert not pipeline._fail_if_still(gen.pk, stuck, "submit_interrupted", "second")
+    gen.refresh_from_db()
+    assert gen.failure_reason == "first"
+    assert [h["state"] for h in gen.history].count(State.FAILED) == 1
+    assert "failed" not in caplog.text

@@ -72,3 +72,15 @@ def test_staged_file_is_served_to_its_owner_only(client, owner, outsider):
     assert client.get("/uploads/not-a-token/").status_code == 404
     client.logout()
     assert client.get(f"/uploads/{staged.token}/").status_code == 302
+
+
+def test_a_purge_that_loses_the_race_deletes_no_file(owner, django_capture_on_commit_callbacks):
+    """Two workers purging at once both read a row; the one whose DELETE finds it gone
+    neither counts it nor queues its file's deletion (Django sends post_delete anyway)."""
+    staged = staged_for(owner, "old.png")
+    read_by_the_loser = StagedUpload.objects.get(pk=staged.pk)
+    with django_capture_on_commit_callbacks() as winner:
+        assert staging._delete_once(StagedUpload.objects.get(pk=staged.pk)) == 1
+    with django_capture_on_commit_callbacks() as loser:
+        assert staging._delete_once(read_by_the_loser) == 0
+    assert (len(winner), len(loser)) == (1, 0)
