@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HTMX_VERSION := 2.0.9
+AXE_VERSION := 4.14.1
 
-.PHONY: install run test test-faults test-fast bench lint format screenshots vendor-htmx browser-deps clean
+.PHONY: install run test test-faults test-fast bench lint format screenshots vendor-htmx vendor-axe browser-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -62,6 +63,13 @@ vendor-htmx:
 	cd $$(mktemp -d) && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz \
 	  && cp package/dist/htmx.min.js $(CURDIR)/static/vendor/htmx.min.js
 	@echo "static/vendor/htmx.min.js is htmx $(HTMX_VERSION)"
+
+# axe-core for the browser tests' accessibility checks (loaded from our own static URL, so the
+# Content-Security-Policy allows it); the file keeps its licence header.
+vendor-axe:
+	cd $$(mktemp -d) && npm pack --silent axe-core@$(AXE_VERSION) && tar xzf axe-core-$(AXE_VERSION).tgz \
+	  && cp package/axe.min.js $(CURDIR)/static/vendor/axe.min.js
+	@echo "static/vendor/axe.min.js is axe-core $(AXE_VERSION)"
 
 clean:
 	rm -rf $(VENV) .test-db* staticfiles
