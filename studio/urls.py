@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from studio.accounts import views as account_views
 from studio.usage.urls import admin_urlpatterns as usage_admin_urls
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/theme/", account_views.theme, name="theme"),
     path("teams/", include("studio.teams.urls")),
     path("uploads/", include("studio.uploads.urls")),
     path("", include("studio.usage.urls")),

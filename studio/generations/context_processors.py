@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from studio.accounts.models import theme_of
 from studio.teams.models import Team
 
 
@@ -8,4 +9,9 @@ def studio(request):
     user = getattr(request, "user", None)
     # Lazy: only pages that show the navigation pay for the query.
     my_teams = SimpleLazyObject(lambda: list(Team.objects.for_member(user)))
-    return {"simulator_enabled": settings.SIMULATOR_ENABLED, "my_teams": my_teams}
+    return {
+        "simulator_enabled": settings.SIMULATOR_ENABLED,
+        "my_teams": my_teams,
+        # Drawn on <html data-theme>: the page comes in its colours, with no flash.
+        "theme": SimpleLazyObject(lambda: theme_of(user)),
+    }

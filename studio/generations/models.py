@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import timedelta
 from decimal import Decimal
 
@@ -25,6 +26,17 @@ IN_FLIGHT = [State.PENDING, State.QUEUED, State.PROCESSING]
 FINAL = [State.COMPLETED, State.FAILED]
 
 log = logging.getLogger("studio.generations")
+
+
+def nearest_ratio(width: int, height: int) -> str:
+    """The API's aspect ratio ("16:9") closest to width × height (compared as logarithms, so
+    2:1 and 1:2 are as far from 1:1)."""
+
+    def distance(ratio: str) -> float:
+        w, h = (int(n) for n in ratio.split(":"))
+        return abs(math.log(width / height) - math.log(w / h))
+
+    return min(facts.ASPECT_RATIOS, key=distance)
 
 
 def now_iso() -> str:
@@ -134,6 +146,16 @@ class Generation(models.Model):
             and self.next_attempt_at is not None
             and self.submit_attempts == 0
         )
+
+    @property
+    def shape(self) -> str:
+        """The aspect ratio the gallery draws this card in (`data-shape`, one of the API's
+        ratios, each styled in studio.css): its first output's, nearest of the API's ratios,
+        else the ratio asked for. Uses the prefetched outputs when the gallery has them."""
+        out = next(iter(self.outputs.all()), None) if self.state == State.COMPLETED else None
+        if out is None or not out.width or not out.height:
+            return self.aspect_ratio
+        return nearest_ratio(out.width, out.height)
 
     @property
     def retryable(self) -> bool:

@@ -216,6 +216,7 @@ NOT_IN_THE_MATRIX = {
     "logout": "signing out",
     "password_change": "a person's own password (Django's view, login required)",
     "password_change_done": "after changing one's password",
+    "theme": "a person's own light / dark choice (login required); tests/accounts/test_theme",
     "uploads:staged": "a person's own kept upload; tests/uploads covers it",
     "generation-create": "makes the person's own generation; tests/generations/test_views",
     "generation-appeal": "the author's own moderated failure (404 for anyone else); "

@@ -21,13 +21,22 @@ SUBJECTS = ["lighthouse", "fox", "harbour", "orchard", "robot", "teapot", "glaci
 MOODS = ["at dusk", "in the rain", "in morning light", "under neon", "in winter", "at noon"]
 
 
-def _images(seed: int) -> tuple[bytes, bytes]:
-    """A small PNG "original" and its WebP thumbnail."""
+def ratio_size(aspect_ratio: str, long_side: int = 256) -> tuple[int, int]:
+    """Width and height of an image in `aspect_ratio` ("16:9"), `long_side` on its long side."""
+    w, h = (int(n) for n in aspect_ratio.split(":"))
+    return (
+        (long_side, round(long_side * h / w)) if w >= h else (round(long_side * w / h), long_side)
+    )
+
+
+def _images(seed: int, aspect_ratio: str = "1:1") -> tuple[bytes, bytes]:
+    """A small PNG "original" in the aspect ratio and its WebP thumbnail."""
     rng = random.Random(seed)
-    img = Image.new("RGB", (256, 256), tuple(rng.randrange(40, 220) for _ in range(3)))
+    size = ratio_size(aspect_ratio)
+    img = Image.new("RGB", size, tuple(rng.randrange(40, 220) for _ in range(3)))
     draw = ImageDraw.Draw(img)
     for _ in range(6):
-        x, y = rng.randrange(256), rng.randrange(256)
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
         r = rng.randrange(20, 90)
         draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rng.randrange(256) for _ in range(3)))
     png, webp = io.BytesIO(), io.BytesIO()
@@ -60,7 +69,7 @@ class Command(BaseCommand):
                 raise CommandError(f"{username} may not share with a team {options['team']!r}")
         rng = random.Random(seed)
         now = timezone.now()
-        images = [_images(seed * 100 + i) for i in range(8)]
+        images: dict[tuple[int, str], tuple[bytes, bytes]] = {}
         with transaction.atomic():
             for i in range(count):
                 prompt = f"{rng.choice(SUBJECTS)} {rng.choice(MOODS)} #{i}"
@@ -90,13 +99,17 @@ class Command(BaseCommand):
                         completed_at=created + timedelta(seconds=20),
                     )
                     continue
-                png, webp = images[i % len(images)]
+                key = (i % 8, gen.aspect_ratio)
+                if key not in images:
+                    images[key] = _images(seed * 100 + key[0], gen.aspect_ratio)
+                png, webp = images[key]
+                width, height = ratio_size(gen.aspect_ratio)
                 out = Output(
                     generation=gen,
                     position=0,
                     media_type="image/png",
-                    width=256,
-                    height=256,
+                    width=width,
+                    height=height,
                     bytes=len(png),
                 )
                 out.file.save(f"seed-{gen.pk}.png", ContentFile(png), save=False)
