@@ -54,6 +54,9 @@ format: install
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/pipeline_burst.py
+	$(BIN)/python bench/pipeline_burst.py --postgres
+	$(BIN)/python bench/pipeline_memory.py
 
 screenshots: install browser-deps
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python bench/screenshots.py

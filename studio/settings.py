@@ -330,7 +330,9 @@ TEAM_NEWS_SECONDS = 15
 # timeout below: django-q2 kills a task that overruns, and a killed worker can stall it.
 POLL_TURN_BUDGET_SECONDS = 30
 # Threads beside the loop for downloads and resubmits (they never wait behind polls).
-PIPELINE_THREADS = env_int("STUDIO_PIPELINE_THREADS", 3)
+PIPELINE_THREADS = env_int("STUDIO_PIPELINE_THREADS", 8)
+# Of those, how many may decode an image (verify + thumbnail) at once: CPU and memory bound.
+PIPELINE_DECODES = env_int("STUDIO_PIPELINE_DECODES", max(1, min(4, os.cpu_count() or 1)))
 # A handed-off download not finished by then is presumed lost, and the row polled again.
 DOWNLOAD_CLAIM_SECONDS = env_float("STUDIO_DOWNLOAD_CLAIM_SECONDS", 90.0)
 # A claimed submit older than this has lost its worker (above the POST's own timeouts).

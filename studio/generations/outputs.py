@@ -4,6 +4,7 @@ thumbnail for the gallery, and remove files whose rows are gone."""
 from __future__ import annotations
 
 import logging
+import threading
 from io import BytesIO
 
 from django.conf import settings
@@ -19,6 +20,11 @@ log = logging.getLogger("studio.generations")
 
 # What the provider may send back: its output formats are PNG and JPEG only.
 OUTPUT_MEDIA_TYPES = ("image/png", "image/jpeg")
+
+# Decoding a 2048-px output holds ~13 MB of pixels and a CPU for a fraction of a second:
+# downloads may run many at once, decodes only this many (more would not finish sooner on
+# our CPUs, and each one more is that much more memory). See docs/benchmarks.md.
+_decodes = threading.BoundedSemaphore(settings.PIPELINE_DECODES)
 
 
 class OutputInvalid(Exception):
@@ -58,9 +64,10 @@ def _verify_and_thumbnail(fh) -> tuple[str | None, tuple[int, int], bytes]:
         fh.seek(0)
         with Image.open(fh) as probe:
             probe.verify()
-        # verify() leaves the image unusable: open it again to decode it.
+        # verify() checks the chunks' checksums without decoding, and leaves the image
+        # unusable: open it again to decode it (whole: a truncated image fails here).
         fh.seek(0)
-        with Image.open(fh) as img:
+        with _decodes, Image.open(fh) as img:
             img.load()
             return img.format, img.size, _thumbnail(img)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
@@ -68,10 +75,17 @@ def _verify_and_thumbnail(fh) -> tuple[str | None, tuple[int, int], bytes]:
 
 
 def _thumbnail(img: Image.Image) -> bytes:
+    """A WebP of at most THUMBNAIL_SIZE px, the right way up. Shrinks `img` in place.
+
+    Shrunk first (`reduce()` by whole factors down to twice the size, then resampled), and
+    only then turned by its EXIF orientation: turning the full image first would copy all
+    its pixels. WebP `method=1`: at this size a slower method saves a few KB and costs a
+    tenth of a second per image (much more on noisy images).
+    """
+    img.thumbnail((settings.THUMBNAIL_SIZE, settings.THUMBNAIL_SIZE), reducing_gap=2.0)
     thumb = ImageOps.exif_transpose(img)
-    thumb.thumbnail((settings.THUMBNAIL_SIZE, settings.THUMBNAIL_SIZE))
     if thumb.mode not in ("RGB", "RGBA"):
         thumb = thumb.convert("RGBA" if "A" in thumb.getbands() else "RGB")
     buf = BytesIO()
-    thumb.save(buf, "WEBP", quality=82, method=4)
+    thumb.save(buf, "WEBP", quality=82, method=1)
     return buf.getvalue()

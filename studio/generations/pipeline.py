@@ -239,6 +239,7 @@ def complete(gen: Generation, answered: list[dict]) -> None:
         gen.fail("output_not_found", "the job completed without any output")
         return
     stored = []
+    started = time.monotonic()
     try:
         for position, item in enumerate(images):
             with get_client().download(item["url"]) as fh:
@@ -259,6 +260,12 @@ def complete(gen: Generation, answered: list[dict]) -> None:
     gen.set_state(State.COMPLETED)
     gen.completed_at = timezone.now()
     gen.next_attempt_at = None
+    log.info(
+        "generation %s: %d output(s) stored in %.0f ms",
+        gen.pk,
+        len(stored),
+        (time.monotonic() - started) * 1000,
+    )
 
 
 def _download_failed(gen: Generation, exc: DownloadError | outputs.OutputInvalid) -> None:

@@ -6,7 +6,8 @@ model and type took (learned from the completed rows in the database). A job of 
 is not polled before half its fastest could have finished (a few samples of a wide spread
 rarely hold the fastest); from then on it is polled every `POLL_DENSE_SECONDS`. When its kind
 is predictable (a median of 30 s or more, nearly every job within ±20 % of it) the first poll
-waits until just before the fastest one, which is where most of the saving is. A job running
+waits until just before the fastest one, which is where most of the saving is, and from there
+it is polled a little more densely (PREDICTABLE_DENSE_SHARE). A job running
 far longer than any seen so far is polled less and less often, up to `POLL_MAX_SECONDS`.
 """
 
@@ -33,6 +34,9 @@ PREDICTABLE_SHARE = 0.9
 # few samples of a wide spread rarely include its fastest jobs, so only half of it.
 UNPREDICTABLE_LEAD = 0.5
 PREDICTABLE_LEAD = 0.9
+# Within that window, a predictable job is polled this much more often than
+# POLL_DENSE_SECONDS: about 0.2 GET per second of a 40 s job instead of 0.14.
+PREDICTABLE_DENSE_SHARE = 0.6
 # How long a process trusts what it learned before asking the database again.
 CACHE_SECONDS = 30.0
 
@@ -116,6 +120,10 @@ def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None 
     if elapsed > tail:
         # Slower than anything seen: the wait grows by a second every 30 s of overrun.
         return min(settings.POLL_MAX_SECONDS, dense + (elapsed - tail) / 30.0)
+    if durations.predictable:
+        # The window where a predictable job completes is short, and the GETs saved before
+        # it pay for polling it more densely.
+        return dense * PREDICTABLE_DENSE_SHARE
     return dense
 
 

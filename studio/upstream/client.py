@@ -20,6 +20,8 @@ from .errors import DownloadError, UnknownOutcome, UpstreamError
 log = logging.getLogger("studio.upstream")
 
 SIMULATOR_KEY = "simulator-no-key-needed"
+# How much of a download is kept in memory before its temporary file goes to the disk.
+SPOOL_BYTES = 1024 * 1024
 
 
 def new_request_id() -> str:
@@ -128,7 +130,9 @@ class LumaClient:
                 raise DownloadError(
                     200, f"output is {declared} bytes, over the {cap} limit", retryable=False
                 )
-            spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+            # Past the first MB onto the disk: several 5-13 MB downloads at once must not
+            # each sit in the worker's memory (docs/benchmarks.md, worker memory).
+            spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
             size = 0
             try:
                 for chunk in response.iter_content(chunk_size=256 * 1024):

@@ -13,6 +13,7 @@ from PIL import Image
 
 from studio.generations import outputs
 from studio.generations.models import State
+from tests.uploads.helpers import jpeg_with_metadata
 
 from .helpers import image_bytes, make_generation, upstream_generation
 from .pipeline_helpers import API, OUT_URL, answer_completed, run_when_due, submitted
@@ -144,3 +145,48 @@ def test_delete_files_skips_empty_names_and_missing_files(owner, task_queue):
     names = [out.file.name, out.thumbnail.name]
     outputs.delete_files(["", *names, "outputs/never-was.png"])
     assert not any(default_storage.exists(n) for n in names)
+
+
+def test_the_thumbnail_of_a_turned_jpeg_is_shown_the_right_way_up(owner, task_queue):
+    # Shrunk first, then turned: the result must be what turning first would give.
+    out = _stored(owner, jpeg_with_metadata())
+    assert (out.width, out.height) == (40, 20)  # the original is kept as sent
+    with out.thumbnail.open("rb") as fh, Image.open(fh) as thumb:
+        thumb = thumb.convert("RGB")
+        assert thumb.size == (20, 40)
+        top, bottom = thumb.getpixel((10, 5)), thumb.getpixel((10, 35))
+        assert top[0] > 200 and top[2] < 60  # red on top
+        assert bottom[2] > 200 and bottom[0] < 60
+
+
+def test_decodes_at_once_are_bounded(owner, task_queue, monkeypatch):
+    """Many download threads, at most PIPELINE_DECODES images decoded at a time (memory)."""
+    import threading
+    import time
+
+    monkeypatch.setattr(outputs, "_decodes", threading.BoundedSemaphore(2))
+    busy = peak = 0
+    lock = threading.Lock()
+    real = outputs._thumbnail
+
+    def slow_thumbnail(img):
+        nonlocal busy, peak
+        with lock:
+            busy += 1
+            peak = max(peak, busy)
+        time.sleep(0.05)
+        with lock:
+            busy -= 1
+        return real(img)
+
+    monkeypatch.setattr(outputs, "_thumbnail", slow_thumbnail)
+    data = image_bytes("PNG", size=(64, 64))
+    threads = [
+        threading.Thread(target=outputs._verify_and_thumbnail, args=(io.BytesIO(data),))
+        for _ in range(6)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak == 2

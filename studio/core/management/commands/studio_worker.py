@@ -120,8 +120,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, stuck_after: float | None = None, **options) -> None:
+        from studio.core.memory import return_freed_memory
         from studio.generations import pipeline
 
+        # Before the download threads exist: each would otherwise keep its largest image.
+        return_freed_memory()
         stuck_after = stuck_after or settings.WORKER_STUCK_SECONDS
         worker_id = uuid.uuid4().hex[:12]
         # The Redis broker loses in-flight tasks on a crash: the rows, not the queue, say
