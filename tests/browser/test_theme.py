@@ -19,10 +19,10 @@ from django.templatetags.static import static
 from playwright.sync_api import Browser, Page, expect
 
 from studio.accounts.models import Profile
-from studio.generations import queue
+from studio.generations import batches, queue
 from studio.generations.models import Generation
 from studio.teams.models import Membership, Team
-from tests.generations.helpers import complete, make_generation
+from tests.generations.helpers import DEFAULTS, complete, make_generation
 
 from .conftest import PASSWORD
 
@@ -182,6 +182,37 @@ def test_the_toggle_works_without_javascript(browser: Browser, live_server, sign
     context.close()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_other_pages_pass_axe_too(
+    browser: Browser, live_server, user, sign_in, gallery, scheme
+):
+    """The pages around the gallery: teams, members, usage, a batch's compare page (one
+    done, one failed), the delete confirmation, the password form, a 404; and the login
+    page, signed out."""
+    with mock.patch.object(queue, "enqueue"):
+        first, second = batches.submit(user=user, data=dict(DEFAULTS), inputs=[], count=2)
+    complete(first, (320, 180))
+    second.fail("generation_failed", "The provider could not make this image.")
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert_accessible(page, live_server, f"login, {scheme}")
+    sign_in(page)
+    for url in [
+        "/teams/",
+        "/teams/design/members/",
+        "/usage/",
+        "/teams/design/usage/",
+        f"/batches/{first.batch_id}/",
+        f"/generations/{gallery['wide'].pk}/delete/",
+        "/accounts/password_change/",
+        "/no-such-page/",
+    ]:
+        page.goto(live_server.url + url)
+        assert_accessible(page, live_server, f"{url}, {scheme}")
+    context.close()
+
+
 # --- the true-shape gallery ------------------------------------------------------------
 
 
@@ -299,6 +330,11 @@ def test_phone_shows_create_and_gallery_as_tabs(browser: Browser, live_server, s
     assert new.count() == 1
     card = page.locator(f'#gallery [data-generation-id="{new.get().pk}"]')
     expect(card).to_be_in_viewport()
+
+    # Remix from the Gallery tab: the prefilled form is what comes up, not the gallery.
+    page.goto(f"{live_server.url}/?remix={gallery['wide'].pk}")
+    expect(page.get_by_role("tab", name="Create")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#composer-form [name=prompt]")).to_have_value("a harbour at noon")
     context.close()
 
 

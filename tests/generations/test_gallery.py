@@ -275,3 +275,16 @@ def test_a_nul_character_in_the_search_is_dropped(owner_client, owner, task_queu
     response = owner_client.get("/", {"q": "fo\x00x"})
     assert response.status_code == 200
     assert "a fox at dawn" in response.content.decode()
+
+
+def test_each_card_is_drawn_in_its_images_shape(owner_client, owner, task_queue):
+    # The stored output decides (an edit keeps its source's shape), nearest of the API's
+    # ratios; a card still in flight has the shape it asked for.
+    edit = complete(make_generation(owner, prompt="edit", aspect_ratio="1:1"), size=(1920, 1080))
+    tall = complete(make_generation(owner, prompt="tall", aspect_ratio="1:1"), size=(700, 1400))
+    waiting = make_generation(owner, prompt="waiting", aspect_ratio="3:2")
+    assert (edit.shape, tall.shape, waiting.shape) == ("16:9", "1:2", "3:2")
+    page = owner_client.get("/").content.decode()
+    assert f'data-generation-id="{edit.pk}" data-state="completed" data-shape="16:9"' in page
+    assert f'data-generation-id="{waiting.pk}" data-state="pending" data-shape="3:2"' in page
+    assert 'width="700" height="1400"' in page
