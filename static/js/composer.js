@@ -259,7 +259,7 @@
   // typed must be there after signing in again.
 
   const DRAFT = "studio.composer-draft";
-  const NOT_DRAFTED = ["csrfmiddlewaretoken", "kept_source", "kept_ref", "drop_kept"];
+  const NOT_DRAFTED = ["csrfmiddlewaretoken", "kept_source", "kept_ref", "drop_kept", "derived_from", "derived_kind"];
 
   function saveDraft(form) {
     const draft = {};
@@ -335,6 +335,10 @@
 
   function init(root) {
     const forms = [];
+    // Something swapped into a form (a kept reference from "Use as reference", viewer.js):
+    // its counts, price and remove buttons follow.
+    const owner = root.closest && !root.matches(FORM) && root.closest(FORM);
+    if (owner) { refresh(owner); return; }
     if (root.matches && root.matches(FORM)) forms.push(root);
     if (root.querySelectorAll) root.querySelectorAll(FORM).forEach((f) => forms.push(f));
     forms.forEach((form) => {

@@ -21,6 +21,7 @@ from studio.uploads.models import StagedUpload
 from studio.uploads.validation import NormalisedImage, display_name, normalise_upload
 from studio.upstream import facts
 
+from . import access
 from .composer import ComposerDisplay, Kept
 from .fields import (
     MultipleFileInput,
@@ -36,6 +37,7 @@ from .fields import (
     tokens,
 )
 from .form_renderer import ComposerRenderer
+from .models import Generation, Lineage
 
 TYPE_LABELS = {"image": "Generate", "image_edit": "Edit an image"}
 STYLE_LABELS = {"auto": "Auto", "manga": "Manga"}
@@ -144,6 +146,14 @@ class GenerationForm(ComposerDisplay, forms.Form):
         help_text="Variations of this prompt, each its own job and its own price.",
     )
 
+    # Lineage (issue 7): a Remix or "Edit this image" form says what it came from. Hidden,
+    # and checked against access in clean_derived_from: no one may claim a parent they
+    # cannot see (such a claim is dropped, as if it had not been sent).
+    derived_from = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    derived_kind = forms.ChoiceField(
+        required=False, choices=[("", ""), *Lineage.choices], widget=forms.HiddenInput
+    )
+
     def __init__(self, data=None, files=None, *, user=None, **kwargs) -> None:
         super().__init__(data, files, **kwargs)
         self.user = user if user is not None and user.is_authenticated else None
@@ -186,8 +196,16 @@ class GenerationForm(ComposerDisplay, forms.Form):
             )
         return count
 
+    def clean_derived_from(self) -> Generation | None:
+        parent_id = self.cleaned_data.get("derived_from")
+        if parent_id is None or self.user is None:
+            return None
+        return access.visible_generations(self.user).filter(pk=parent_id).first()
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned.get("derived_from") is None or not cleaned.get("derived_kind"):
+            cleaned["derived_from"], cleaned["derived_kind"] = None, ""
         type_ = cleaned.get("type")
         # With the type itself invalid, the source's errors are shown as for an edit.
         is_edit = type_ == "image_edit" or "type" in self.errors

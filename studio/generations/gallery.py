@@ -115,3 +115,14 @@ def page_of(
     more = len(items) > size
     items = items[:size]
     return Page(items=items, next_cursor=encode_cursor(items[-1]) if more and items else None)
+
+
+def neighbours(qs: QuerySet[Generation], gen: Generation) -> tuple[int | None, int | None]:
+    """The ids of the cards just before (newer) and just after (older) `gen` in a gallery's
+    order (newest first, by created_at then id): two indexed queries, however long it is."""
+    created, pk = gen.created_at, gen.pk
+    newer = qs.filter(Q(created_at__gt=created) | Q(created_at=created, pk__gt=pk))
+    older = qs.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    before = newer.order_by("created_at", "id").values_list("pk", flat=True).first()
+    after = older.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+    return before, after

@@ -22,6 +22,13 @@ class State(models.TextChoices):
     FAILED = "failed"
 
 
+class Lineage(models.TextChoices):
+    """How a generation came from another (Generation.derived_from)."""
+
+    EDIT = "edit"
+    REMIX = "remix"
+
+
 IN_FLIGHT = [State.PENDING, State.QUEUED, State.PROCESSING]
 FINAL = [State.COMPLETED, State.FAILED]
 
@@ -90,6 +97,12 @@ class Generation(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
+    # What it was made from (issue 7): a Remix repeats `derived_from`, an "Edit this image"
+    # edits one of its outputs. Set from the prefilled form, only to what the person may see.
+    derived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derivatives"
+    )
+    derived_kind = models.CharField(max_length=6, choices=Lineage.choices, blank=True)
     # One image of a multi-image submit, at 1-based `batch_position`; a retry of a failed
     # member takes over its batch and position (see batches.py).
     batch = models.ForeignKey(

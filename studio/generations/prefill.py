@@ -18,8 +18,9 @@ from studio.core.media import extension_for
 from studio.uploads import staging
 from studio.uploads.models import StagedUpload
 from studio.uploads.validation import NormalisedImage, display_name
+from studio.upstream import facts
 
-from .models import Generation, Output, Reference
+from .models import Generation, Lineage, Output, Reference
 
 log = logging.getLogger("studio.generations")
 
@@ -33,6 +34,8 @@ def remix(user, generation: Generation) -> dict[str, Any]:
         **_settings_of(generation),
         "kept_ref": [],
         "image_ref_url": "",
+        "derived_from": generation.pk,
+        "derived_kind": Lineage.REMIX,
     }
     if _may_share_with(user, generation.team):
         initial["team"] = generation.team.slug
@@ -61,15 +64,35 @@ def edit_output(user, output: Output) -> dict[str, Any]:
     """Initial data for GenerationForm that edits `output` (Edit this image): the output as
     the kept source and the settings of the generation that made it."""
     generation = output.generation
-    ext = extension_for(output.media_type, "png")
-    name = f"studio-{generation.pk}-{output.position + 1}.{ext}"
-    staged = _copy(user, output, origin=f"output:{output.pk}", name=name)
+    staged = copy_output(user, output)
     return {
         **_settings_of(generation),
         "type": "image_edit",
         "kept_source": staged.token,
         "kept_ref": [],
+        "derived_from": generation.pk,
+        "derived_kind": Lineage.EDIT,
     }
+
+
+def copy_output(user, output: Output) -> StagedUpload:
+    """`output` as one of `user`'s staged uploads: the source of "Edit this image", or a
+    kept reference ("Use as reference"). Asked twice, the same copy."""
+    ext = extension_for(output.media_type, "png")
+    name = f"studio-{output.generation_id}-{output.position + 1}.{ext}"
+    return _copy(user, output, origin=f"output:{output.pk}", name=name)
+
+
+def reference_refusal(*, type_: str, given: int) -> str:
+    """Why one more reference cannot join a form that holds `given` for `type_`, or ""."""
+    limit = facts.MAX_REFS.get(type_, facts.MAX_REFS["image"])
+    if given < limit:
+        return ""
+    when = "to generate" if type_ != "image_edit" else "when editing (the source takes one)"
+    return (
+        f"The form already has {given} reference images, the most that can be used {when}: "
+        "remove one to add this image."
+    )
 
 
 def _settings_of(generation: Generation) -> dict[str, Any]:

@@ -96,6 +96,8 @@ def create_generation(
             user=user,
             billed_team=team,
             retry_of=retry_of,
+            derived_from=data.get("derived_from"),
+            derived_kind=data.get("derived_kind") or "",
             batch=batch,
             batch_position=batch_position,
             created_at=created_at or timezone.now(),

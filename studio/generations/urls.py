@@ -12,6 +12,7 @@ one_generation = [
     path("appeal/", views.appeal, name="generation-appeal"),
     path("outputs/<int:position>/", views.output_file, name="output-file"),
     path("outputs/<int:position>/thumb/", views.output_thumbnail, name="output-thumbnail"),
+    path("outputs/<int:position>/reference/", views.use_as_reference, name="output-reference"),
     path("inputs/<int:input_id>/", views.input_file, name="input-file"),
 ]
 

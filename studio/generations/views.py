@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +23,8 @@ from studio.teams.models import Membership, Team
 from studio.upstream import facts
 from studio.usage.budgets import OverBudget
 
-from . import access, batches, bulk, gallery, prefill, services
+from . import access, batches, bulk, gallery, lineage, prefill, services
+from .composer import Kept
 from .forms import GenerationForm
 from .models import FINAL, Generation, Output, Reference
 
@@ -79,19 +82,28 @@ def _gallery_page(request: HttpRequest, context: dict) -> HttpResponse:
 
 
 def _studio_initial(request: HttpRequest) -> dict:
-    """Prefill for Remix (?remix=<id>) and "Edit this image" (?edit=<id>&output=<n>)."""
+    """Prefill for Remix (?remix=<id>), "Edit this image" (?edit=<id>&output=<n>) and "Use
+    as reference" without JavaScript (?reference=<id>&output=<n>)."""
     if last := request.session.pop(LAST_SETTINGS, None):
         return last
     if remix_id := request.GET.get("remix"):
         return prefill.remix(request.user, access.get_generation_for(request.user, remix_id))
     if edit_id := request.GET.get("edit"):
-        gen = access.get_generation_for(request.user, edit_id)
-        position = request.GET.get("output", "0") or "0"
-        out = gen.outputs.filter(position=position).first() if position.isdigit() else None
-        if out is None:
-            raise Http404("That generation has no image to edit")
-        return prefill.edit_output(request.user, out)
+        return prefill.edit_output(request.user, _queried_output(request, edit_id))
+    if ref_id := request.GET.get("reference"):
+        staged = prefill.copy_output(request.user, _queried_output(request, ref_id))
+        return {"kept_ref": [staged.token]}
     return {}
+
+
+def _queried_output(request: HttpRequest, generation_id: str) -> Output:
+    """The output `?output=<n>` (0 unless said) of a generation the person may see, or 404."""
+    gen = access.get_generation_for(request.user, generation_id)
+    position = request.GET.get("output", "0") or "0"
+    out = gen.outputs.filter(position=position).first() if position.isdigit() else None
+    if out is None:
+        raise Http404("That generation has no such image")
+    return out
 
 
 def _studio_context(request: HttpRequest) -> dict:
@@ -310,9 +322,34 @@ def _detail_context(request: HttpRequest, gen: Generation) -> dict:
         "source": [r for r in gen.inputs.all() if r.role == Reference.Role.SOURCE],
         "references": [r for r in gen.inputs.all() if r.role == Reference.Role.REFERENCE],
         "can_change": access.may_change(request.user, gen),
+        "parent": lineage.parent_for(request.user, gen),
+        "children": lineage.children_for(request.user, gen),
+        **_neighbour_links(request, gen, back_team),
         "review_status": appeals.review_status(gen)
         if access.is_author(request.user, gen)
         else None,
+    }
+
+
+def _neighbour_links(request: HttpRequest, gen: Generation, team: Team | None) -> dict:
+    """The detail pages before and after this one in the gallery it was opened from: the
+    team's (`?team=`), else the person's own, filtered as its `?back=` address says."""
+    if team is not None and gen.team_id == team.pk:
+        qs, suffix = access.team_generations(team), f"?team={team.slug}"
+    elif access.is_author(request.user, gen):
+        back = request.GET.get("back", "")
+        local = back.startswith("/") and not back.startswith("//")
+        query = urlsplit(back).query if local else ""
+        filters = gallery.Filters.from_request(QueryDict(query))
+        qs = filters.apply(access.own_generations(request.user), user=request.user)
+        suffix = f"?{urlencode({'back': back})}" if query else ""
+    else:
+        return {}
+    before, after = gallery.neighbours(qs, gen)
+    url = "generation-detail"
+    return {
+        "previous_url": reverse(url, args=[before]) + suffix if before else "",
+        "next_url": reverse(url, args=[after]) + suffix if after else "",
     }
 
 
@@ -431,6 +468,36 @@ def _output_for(request: HttpRequest, generation_id: int, position: int) -> Outp
         return gen.outputs.get(position=position)
     except Output.DoesNotExist:
         raise Http404("No such output") from None
+
+
+@login_required
+@require_POST
+def use_as_reference(request: HttpRequest, generation_id: int, position: int) -> HttpResponse:
+    """ "Use as reference": a copy of the output joins the composer's kept references (the
+    kept-reference fragment, for htmx; viewer.js sends what the form holds now). Without
+    htmx, the studio opens with it kept."""
+    out = _output_for(request, generation_id, position)
+    if not request.htmx:
+        prefill.copy_output(request.user, out)  # the studio's prefill finds this copy
+        query = urlencode({"reference": generation_id, "output": position})
+        return redirect(f"{reverse('studio')}?{query}")
+    kept = [t for t in request.POST.getlist("kept_ref") if t]
+    try:
+        others = int(request.POST.get("other_refs", "0"))
+    except ValueError:
+        others = 0
+    given = len(kept) + max(others, 0)
+    if refusal := prefill.reference_refusal(type_=request.POST.get("type", ""), given=given):
+        return HttpResponse(refusal, status=400, content_type="text/plain; charset=utf-8")
+    staged = prefill.copy_output(request.user, out)
+    if staged.token in kept:
+        return HttpResponse(
+            "This image is already among the references.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    context = {"kept": Kept.of(staged), "field_name": "kept_ref", "announce": True}
+    return render(request, "generations/_kept_thumb.html", context)
 
 
 @login_required

@@ -50,6 +50,7 @@ def _logged_out(url: str):
 PAGES = [
     ("studio", _get(lambda gen: "/")),
     ("detail", _get(lambda gen: f"/generations/{gen.pk}/")),
+    ("use-as-reference", _get(lambda gen: f"/?reference={gen.pk}&output=0")),
     ("team", _get(lambda gen: f"/teams/{gen.team.slug}/")),
     ("delete", _get(lambda gen: f"/generations/{gen.pk}/delete/")),
     ("login", _logged_out("/accounts/login/")),

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from studio.generations.models import Batch, Favourite, Generation, Reference, State
 from studio.teams.models import Membership, Team
+from studio.uploads.models import StagedUpload
 from tests.generations.helpers import complete, image_bytes, make_generation
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +51,19 @@ no-team    404   404     404    404   404       404   404   404    404    404   
 anonymous  login login   login  login login     login login login  login  login       login
 reviewer   404   404     404    404   404       404   404   404    404    404         skip
 """
+# Issue 7: a completed image used as an input. "refer" is the studio opened with it as a
+# kept reference (/?reference=), "reference" the POST that adds it to an open form.
+REUSE = """
+           refer reference
+author     200   ok
+owner      200   ok
+editor     200   ok
+viewer     200   ok
+other-team 404   404
+no-team    404   404
+anonymous  login login
+reviewer   404   404
+"""
 
 
 def _parse(table: str) -> dict[tuple[str, str], str]:
@@ -59,9 +73,9 @@ def _parse(table: str) -> dict[tuple[str, str], str]:
     }
 
 
-MATRIX = _parse(PAGES) | _parse(ACTIONS)
+MATRIX = _parse(PAGES) | _parse(ACTIONS) | _parse(REUSE)
 ROWS = ["author", "owner", "editor", "viewer", "other-team", "no-team", "anonymous", "reviewer"]
-COLUMNS = PAGES.split()[:13] + ACTIONS.split()[:11]  # the header lines
+COLUMNS = PAGES.split()[:13] + ACTIONS.split()[:11] + REUSE.split()[:2]  # the header lines
 # The staff reviewer (issue 9): staff holding the review permission see the review queue's
 # items (moderated failures) and nothing else of other people's, so none of alice's work
 # here; tests/generations/test_access.py and tests/moderation cover what they do see.
@@ -148,6 +162,9 @@ def _effects():
         "remove": lambda w, u: not exists(Membership, team=w.design, user__username="mia"),
         "rename": lambda w, u: Team.objects.filter(name="Design Studio").exists(),
         "delete-team": lambda w, u: not exists(Team, pk=w.design.pk),
+        "reference": lambda w, u: exists(
+            StagedUpload, user=u, origin=f"output:{w.shared.outputs.get().pk}"
+        ),
     }
 
 
@@ -170,6 +187,8 @@ def _request(column: str, w: World):
         "retry": ("post", f"/generations/{w.failed.pk}/retry/", {}),
         "favourite": ("post", f"/generations/{g}/favourite/", {}),
         "remix": ("get", f"/?remix={g}", {}),
+        "refer": ("get", f"/?reference={g}&output=0", {}),
+        "reference": ("post", f"/generations/{g}/outputs/0/reference/", {}),
         "members": ("get", "/teams/design/members/", {}),
         "add": ("post", "/teams/design/members/", {"username": "newbie", "role": "viewer"}),
         "role": ("post", "/teams/design/members/mia/", {"role": "editor"}),
@@ -197,6 +216,7 @@ COVERS = {
     "generation-delete": "delete",
     "generation-retry": "retry",
     "generation-favourite": "favourite",
+    "output-reference": "reference",  # "Use as reference": whoever sees it
     "team-members": "members",  # GET; POST is "add"
     "team-member": "role",
     "team-member-remove": "remove",
@@ -235,8 +255,8 @@ CELLS = [(row, column) for row in ROWS for column in COLUMNS]
 
 
 def test_the_matrix_is_complete():
-    assert len(COLUMNS) == 24 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
-    assert set(COVERS.values()) | {"unshare", "remix", "add"} == set(COLUMNS)
+    assert len(COLUMNS) == 26 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
+    assert set(COVERS.values()) | {"unshare", "remix", "refer", "add"} == set(COLUMNS)
 
 
 @pytest.mark.parametrize("row,column", CELLS, ids=[f"{r}-{c}" for r, c in CELLS])
