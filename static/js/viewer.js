@@ -87,7 +87,7 @@
     if (!box || !box.open) return;
     const step = event.target.closest && event.target.closest("[data-viewer-step]");
     if (step) move(Number(step.dataset.viewerStep));
-    else if (event.target === box || (event.target.closest && event.target.closest("[data-viewer-close]"))) box.close();
+    else if (event.target === box || (event.target.closest && event.target.closest("[data-viewer-close]"))) closeViewer();
   });
 
   document.addEventListener("keydown", (event) => {
@@ -115,17 +115,34 @@
     if (Math.abs(dx) > 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) move(dx < 0 ? 1 : -1);
   });
 
-  // Closed (Esc, the button, the backdrop): focus goes back to the card last shown.
-  document.addEventListener("close", (event) => {
-    if (event.target !== viewer()) return;
+  // Closed (Esc, the button, the backdrop): focus goes back to the card last shown. Done
+  // right after close(), which itself gives focus back to what had it at showModal() (the
+  // card first opened), so that it is the card's the moment the viewer is gone.
+  function closeViewer() {
+    const box = viewer();
+    if (!box) return;
+    if (box.open) box.close();
     const card = cardOf(currentId);
     const link = card && (card.querySelector("[data-viewer-src]") || card.querySelector(".prompt a"));
     if (link) {
       link.focus({ preventScroll: true });
       card.scrollIntoView({ block: "nearest" });
     }
-    const img = viewer().querySelector("[data-viewer-image]");
+    const img = box.querySelector("[data-viewer-image]");
     if (img) img.remove();
+  }
+
+  document.addEventListener("cancel", (event) => {
+    if (event.target !== viewer() || !event.cancelable) return;
+    event.preventDefault(); // Esc: closed here, focus and all
+    closeViewer();
+  }, true);
+  // Closed by the browser itself (an Esc it would not let be cancelled): the same, a task later.
+  document.addEventListener("close", (event) => {
+    const box = viewer();
+    if (event.target !== box) return;
+    const card = cardOf(currentId);
+    if (box.querySelector("[data-viewer-image]") || (card && !card.contains(document.activeElement))) closeViewer();
   }, true);
 
   // A card redrawn while it is shown (a star from the viewer, the poll): redraw the
@@ -134,7 +151,7 @@
     const box = viewer();
     if (!box || !box.open) return;
     const card = cardOf(currentId);
-    if (!card || !card.querySelector("[data-viewer-src]")) { box.close(); return; }
+    if (!card || !card.querySelector("[data-viewer-src]")) { closeViewer(); return; }
     const focused = document.activeElement;
     const wasStar = focused && box.contains(focused) && focused.closest(".star-form");
     drawActions(box, card);

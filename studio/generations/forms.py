@@ -204,8 +204,6 @@ class GenerationForm(ComposerDisplay, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        if cleaned.get("derived_from") is None or not cleaned.get("derived_kind"):
-            cleaned["derived_from"], cleaned["derived_kind"] = None, ""
         type_ = cleaned.get("type")
         # With the type itself invalid, the source's errors are shown as for an edit.
         is_edit = type_ == "image_edit" or "type" in self.errors
@@ -228,7 +226,20 @@ class GenerationForm(ComposerDisplay, forms.Form):
             # Count only the files that passed: a refused one is already reported (and not
             # kept), so "remove N" must not count it again.
             self._check_reference_count(type_, len(self._new_refs))
+        if not self._lineage_holds(cleaned):
+            cleaned["derived_from"], cleaned["derived_kind"] = None, ""
         return cleaned
+
+    def _lineage_holds(self, cleaned: dict[str, Any]) -> bool:
+        """A claimed parent is kept when it may be seen (clean_derived_from) and, for an
+        edit, the source is still that parent's image (not one uploaded in its place)."""
+        parent, kind = cleaned.get("derived_from"), cleaned.get("derived_kind")
+        if parent is None or not kind:
+            return False
+        if kind != Lineage.EDIT:
+            return True
+        origin = self._kept_source.origin if self._kept_source else ""
+        return origin in {f"output:{pk}" for pk in parent.outputs.values_list("pk", flat=True)}
 
     def _clean_source(self, upload, *, is_edit: bool) -> bool:
         """The source image, where a new upload replaces a kept one. True when the source

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from studio.generations.models import Generation
 from studio.teams.models import Membership, Team
 
-from .helpers import FORM, complete, fill, form_values, make_generation
+from .helpers import FORM, complete, fill, form_values, image_bytes, make_generation
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,21 @@ def test_an_edit_form_remembers_the_image_it_edits(owner_client, owner):
     child = _submit_from(owner_client, f"/?edit={parent.pk}&output=0", prompt="make it blue")
     assert (child.derived_from_id, child.derived_kind) == (parent.pk, "edit")
     assert child.type == "image_edit"
+
+
+def test_an_edit_whose_source_was_replaced_is_no_edit_of_it(owner_client, owner):
+    parent = complete(make_generation(owner))
+    values = form_values(owner_client.get(f"/?edit={parent.pk}&output=0").content.decode())
+    data = {k: v if len(v) > 1 else v[0] for k, v in values.items() if k != "kept_source"}
+    data.pop("csrfmiddlewaretoken")
+    data.update(prompt="my own source", source=_upload())
+    assert owner_client.post("/generations/", data).status_code == 302
+    child = Generation.objects.exclude(pk=parent.pk).get()
+    assert child.type == "image_edit" and child.derived_from is None
+
+
+def _upload():
+    return SimpleUploadedFile("mine.png", image_bytes("PNG", (32, 32)), content_type="image/png")
 
 
 def test_a_plain_submit_has_no_lineage(owner_client):
