@@ -15,6 +15,7 @@ from studio.generations.models import Favourite, Generation
 from tests.generations.helpers import complete, make_generation
 
 from .conftest import PASSWORD
+from .test_theme import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -86,11 +87,13 @@ def test_viewer_by_click_and_keyboard_arrows_and_esc_back_to_the_card(logged_in_
     _focus_is_back_on(page, middle)
 
 
-def test_viewer_has_the_cards_actions_and_stars_from_it(logged_in_page: Page, user):
+def test_viewer_has_the_cards_actions_and_stars_from_it(logged_in_page: Page, user, live_server):
     (gen,) = _gallery(user, 1)
     page = logged_in_page
     page.reload()
     page.locator(f"#gen-{gen.pk} .card-media").click()
+    _shows(page, gen)
+    assert_accessible(page, live_server, "the open viewer")  # contrast and names, by axe
     actions = page.locator("#viewer [data-viewer-actions]")
     for name in ["Use as reference", "Download", "Remix", "Edit this image", "Delete"]:
         expect(actions.get_by_role("link", name=name)).to_be_visible()
@@ -116,6 +119,7 @@ def test_viewer_follows_a_swipe(browser, live_server, user, log_in):
     page.set_default_timeout(15_000)
     log_in(page, user.username, PASSWORD)
     expect(page.locator(CARDS)).to_have_count(2)
+    page.get_by_role("tab", name="Gallery").tap()  # a phone shows the gallery as a tab
     page.locator(f"#gen-{newest.pk} .card-media").tap()
     _shows(page, newest)
 
