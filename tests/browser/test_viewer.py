@@ -8,10 +8,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from studio.generations.models import Favourite, Generation
+from studio.teams.models import Membership, Team
 from tests.generations.helpers import complete, make_generation
 
 from .conftest import PASSWORD
@@ -196,3 +198,31 @@ def test_copy_prompt_puts_the_prompt_on_the_clipboard(logged_in_page: Page, user
         "Prompt copied to the clipboard."
     )
     assert page.evaluate("navigator.clipboard.readText()") == gen.prompt
+
+
+def test_viewer_in_a_team_gallery_moves_through_the_teams_cards(
+    page: Page, live_server, user, log_in
+):
+    team = Team.objects.create(name="Design", slug="design")
+    bob = get_user_model().objects.create_user("bob", password=PASSWORD)
+    Membership.objects.create(team=team, user=user, role="viewer")
+    Membership.objects.create(team=team, user=bob, role="editor")
+    theirs, mine = _gallery(bob, 1)[0], _gallery(user, 1)[0]
+    complete(make_generation(bob, prompt="bob keeps this"))  # not shared: not in the viewer
+    Generation.objects.filter(pk__in=[theirs.pk, mine.pk]).update(team=team)
+    page.set_default_timeout(15_000)
+    log_in(page, user.username, PASSWORD)
+    page.goto(f"{live_server.url}/teams/design/")
+    expect(page.locator(CARDS)).to_have_count(2)
+    page.locator(f"#gen-{mine.pk} .card-media").click()
+    _shows(page, Generation.objects.get(pk=mine.pk))
+    expect(page.locator("#viewer [data-viewer-position]")).to_have_text("1 of 2")
+    page.keyboard.press("ArrowRight")
+    _shows(page, theirs)
+    # Not theirs to delete; the prefill link opens the studio with it as a reference.
+    actions = page.locator("#viewer [data-viewer-actions]")
+    expect(actions.get_by_role("link", name="Delete")).to_have_count(0)
+    actions.get_by_role("link", name="Use as reference").click()
+    expect(page).to_have_url(f"{live_server.url}/?reference={theirs.pk}&output=0")
+    kept = page.locator('#composer-form [data-thumbs="image_ref"] [data-kept]')
+    expect(kept.locator(".thumb-name")).to_have_text(f"studio-{theirs.pk}-1.png")
