@@ -22,6 +22,7 @@ urlpatterns = [
     path("teams/<slug:slug>/", views.team_gallery, name="team-gallery"),
     path("generations/", views.create, name="generation-create"),
     path("generations/bulk/", views.bulk_action, name="generations-bulk"),
+    path("generations/prompts/", views.prompt_history, name="prompt-history"),
     path("batches/<int:batch_id>/", views.batch_compare, name="batch-compare"),
     path("generations/<int:generation_id>/", include(one_generation)),
 ]

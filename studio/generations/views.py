@@ -5,12 +5,20 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url, reswap, retarget
@@ -27,6 +35,7 @@ from . import access, batches, bulk, gallery, lineage, prefill, services
 from .composer import Kept
 from .forms import GenerationForm
 from .models import FINAL, Generation, Output, Reference
+from .prompt_history import recent_prompts
 
 # Stored files never change under a name (a new file gets a new name): a browser may keep
 # one a day. A presigned S3 redirect is kept for less (see studio.core.files).
@@ -195,6 +204,14 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
         "generations/_gallery.html#poll",
         {"generations": gens, "finished": finished, "gone": gone, "team_slug": team_slug},
     )
+
+
+@login_required
+@require_GET
+@never_cache
+def prompt_history(request: HttpRequest) -> JsonResponse:
+    """The person's own recent prompts, newest first, for the prompt box (prompt_history.js)."""
+    return JsonResponse({"prompts": recent_prompts(request.user)})
 
 
 @login_required

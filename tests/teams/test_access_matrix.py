@@ -242,6 +242,7 @@ NOT_IN_THE_MATRIX = {
     "generation-appeal": "the author's own moderated failure (404 for anyone else); "
     "tests/moderation/test_appeals",
     "healthz": "no login, no data (DESIGN.md)",
+    "prompt-history": "the person's own recent prompts only; tests/generations/test_prompt_history",
     "admin-usage": "staff only (staff_member_required), like the admin; tests/usage",
     "admin-usage-export": "staff only (staff_member_required), like the admin; tests/usage",
     "favicon": "a redirect to a static file",
