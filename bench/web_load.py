@@ -6,9 +6,21 @@ so 50 people make about 30 requests a second. First 50 people for `--seconds` (1
 steps of x2, x4, x8 for `--step-seconds` (60) each, stopping at the first step that misses
 a target: no error, p95 under 150 ms for the page and under 50 ms for the poll.
 
+The people poll as gallery.js does: each card's id with the version the page drew it at,
+so the server answers 204 when none of a person's cards moved. To keep that honest, a mover
+thread stands in for the worker: each in-flight card moves (its row saved, as a pipeline
+step saves it) on average every MOVE_EVERY (10) seconds, so about half the polls draw a card.
+
+For each step it prints the CPU each party used, as a share of one core: gunicorn (master
+and workers), the load generator (this process: the people and the mover), PostgreSQL (the
+backends serving the bench database) and everything else on the machine, and the machine's
+total, so what limits a step is measured rather than guessed.
+
 PostgreSQL + Redis when they answer on 127.0.0.1 (BENCH_PG_URL, a database this script drops
 and recreates, default postgres://postgres@127.0.0.1:5432/studio_bench; BENCH_REDIS_URL,
 default redis://127.0.0.1:6379/15), else SQLite. Prints figures; writes nothing else.
+BENCH_WEB_QUICK=1 (or --quick) runs 20 s and 15 s steps instead: a check that the bench
+runs end to end, not figures to record.
 """
 
 from __future__ import annotations
@@ -16,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import socket
 import statistics
 import sys
@@ -33,6 +46,7 @@ POLL_P95_MS = 50
 PAGE_EVERY = 10.0
 POLL_EVERY = 2.0
 IN_FLIGHT = 4
+MOVE_EVERY = 10.0
 SECRET = "bench-only-secret-key-not-for-production-0123456789abcdef"
 
 
@@ -98,6 +112,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.samples: dict[str, list[float]] = {"page": [], "poll": []}
         self.errors: dict[str, int] = {"page": 0, "poll": 0}
+        self.drawn: dict[str, int] = {"page": 0, "poll": 0}
 
     def add(self, endpoint: str, ms: float, ok: bool) -> None:
         with self.lock:
@@ -105,13 +120,23 @@ class Recorder:
             if not ok:
                 self.errors[endpoint] += 1
 
+    def drew(self, endpoint: str) -> None:
+        """A 200 with cards (a poll where some card moved); the other polls were 204."""
+        with self.lock:
+            self.drawn[endpoint] += 1
+
+
+VERSION = re.compile(r'data-generation-id="(\d+)"[^>]*?data-version="([^"]*)"')
+
 
 def person(base: str, session_key: str, ids: list[int], stop_at: float, rec: Recorder) -> None:
+    """Load the page every PAGE_EVERY s and poll every POLL_EVERY s, as the page's htmx and
+    gallery.js do: the poll names each in-flight card and the version last drawn of it."""
     import requests
 
     http = requests.Session()
     http.cookies.set("sessionid", session_key, domain="127.0.0.1", path="/")
-    poll_url = f"{base}/gallery/poll/?ids={','.join(map(str, ids))}"
+    drawn = {str(pk): "" for pk in ids}
     now = time.monotonic()
     # Spread the first requests so people do not all arrive in the same instant.
     next_page, next_poll = now + random.uniform(0, PAGE_EVERY), now + random.uniform(0, POLL_EVERY)
@@ -124,15 +149,48 @@ def person(base: str, session_key: str, ids: list[int], stop_at: float, rec: Rec
             endpoint, url, headers = "page", f"{base}/", {}
             next_page += PAGE_EVERY
         else:
-            endpoint, url, headers = "poll", poll_url, {"HX-Request": "true"}
+            endpoint, headers = "poll", {"HX-Request": "true"}
+            url = f"{base}/gallery/poll/?ids={','.join(drawn)}&versions={','.join(drawn.values())}"
             next_poll += POLL_EVERY
         started = time.perf_counter()
         try:
             answer = http.get(url, headers=headers, timeout=10, allow_redirects=False)
-            ok = answer.status_code == 200
+            ok = answer.status_code in (200, 204)
         except requests.RequestException:
-            ok = False
+            answer, ok = None, False
         rec.add(endpoint, (time.perf_counter() - started) * 1000, ok)
+        if ok and answer.status_code == 200:
+            rec.drew(endpoint)
+            for pk, version in VERSION.findall(answer.text):
+                if pk in drawn:
+                    drawn[pk] = version
+
+
+def mover(ids: list[int], stop_at: float) -> None:
+    """Stand in for the worker: each in-flight row is saved (a new `updated_at`, as every
+    pipeline step saves it) on average every MOVE_EVERY seconds."""
+    from django.db import close_old_connections
+    from django.utils import timezone
+
+    from studio.generations.models import Generation
+
+    per_second = len(ids) / MOVE_EVERY
+    while time.monotonic() < stop_at:
+        tick = time.monotonic()
+        count = int(per_second) + (random.random() < per_second % 1)
+        batch = random.sample(ids, min(len(ids), count))
+        Generation.objects.filter(pk__in=batch).update(updated_at=timezone.now())
+        time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+    close_old_connections()
+
+
+def ticks_of(pid: int) -> int:
+    """utime + stime of one process, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 def cpu_ticks(root_pid: int) -> int:
@@ -151,6 +209,55 @@ def cpu_ticks(root_pid: int) -> int:
     return total
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, all) ticks of every CPU since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def database_ticks() -> dict[int, int] | None:
+    """CPU ticks of each PostgreSQL backend serving the bench database (None on SQLite).
+    A backend that ends during a step takes its ticks with it, so this is a lower bound;
+    gunicorn keeps its connections (CONN_MAX_AGE), so few do."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        return {pid: ticks_of(pid) for (pid,) in cursor.fetchall()}
+
+
+class CpuMeter:
+    """What each party used during a step, as a share of one core (100% = one core)."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.wall0 = time.monotonic()
+        self.server0, self.own0 = cpu_ticks(server_pid), time.process_time()
+        self.db0, self.machine0 = database_ticks(), machine_ticks()
+
+    def read(self) -> dict[str, float | None]:
+        hz, wall = os.sysconf("SC_CLK_TCK"), time.monotonic() - self.wall0
+        db1, (busy1, all1) = database_ticks(), machine_ticks()
+        busy0, all0 = self.machine0
+        share = {
+            "server": (cpu_ticks(self.server_pid) - self.server0) / hz / wall * 100,
+            "loadgen": (time.process_time() - self.own0) / wall * 100,
+            "db": None,
+            # busy / all ticks is the share of all CPUs; times the count: of one core.
+            "machine": (busy1 - busy0) / max(1, all1 - all0) * 100 * (os.cpu_count() or 1),
+        }
+        if db1 is not None and self.db0 is not None:
+            share["db"] = sum(t - self.db0.get(pid, 0) for pid, t in db1.items()) / hz / wall * 100
+        share["rest"] = share["machine"] - share["server"] - share["loadgen"] - (share["db"] or 0)
+        return share
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -162,23 +269,23 @@ def percentile(values: list[float], q: float) -> float:
 def run_step(base: str, crowd, seconds: float, server_pid: int) -> dict:
     rec = Recorder()
     stop_at = time.monotonic() + seconds
-    ticks0, cpu0, wall0 = cpu_ticks(server_pid), time.process_time(), time.monotonic()
+    meter, wall0 = CpuMeter(server_pid), time.monotonic()
     threads = [
         threading.Thread(target=person, args=(base, key, ids, stop_at, rec), daemon=True)
         for key, ids in crowd
     ]
+    in_flight = [pk for _, ids in crowd for pk in ids]
+    threads.append(threading.Thread(target=mover, args=(in_flight, stop_at), daemon=True))
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.monotonic() - wall0
-    hz = os.sysconf("SC_CLK_TCK")
     result = {
         "users": len(crowd),
         "seconds": wall,
         "rps": sum(len(v) for v in rec.samples.values()) / wall,
-        "loadgen_cpu": (time.process_time() - cpu0) / wall * 100,
-        "server_cpu": (cpu_ticks(server_pid) - ticks0) / hz / wall * 100,
+        "cpu": meter.read(),
     }
     for endpoint, values in rec.samples.items():
         result[endpoint] = {
@@ -187,6 +294,7 @@ def run_step(base: str, crowd, seconds: float, server_pid: int) -> dict:
             "p95": percentile(values, 95),
             "max": max(values) if values else float("nan"),
             "errors": rec.errors[endpoint],
+            "drawn": rec.drawn[endpoint],
         }
     result["ok"] = (
         result["page"]["errors"] == 0
@@ -198,19 +306,48 @@ def run_step(base: str, crowd, seconds: float, server_pid: int) -> dict:
 
 
 def report(r: dict) -> None:
+    cpu = r["cpu"]
+    db = "n/a (SQLite)" if cpu["db"] is None else f"{cpu['db']:.0f}%"
     print(
         f"{r['users']:>4} users, {r['seconds']:.0f} s: {r['rps']:6.1f} req/s   "
-        f"load generator CPU {r['loadgen_cpu']:.0f}%   gunicorn CPU {r['server_cpu']:.0f}%   "
         f"{'meets the targets' if r['ok'] else 'MISSES a target'}",
+        flush=True,
+    )
+    print(
+        f"       CPU (100% = one core): gunicorn {cpu['server']:.0f}%   load generator "
+        f"{cpu['loadgen']:.0f}%   PostgreSQL {db}   everything else {cpu['rest']:.0f}%   "
+        f"machine {cpu['machine']:.0f}% of {(os.cpu_count() or 1) * 100}%",
         flush=True,
     )
     for endpoint in ("page", "poll"):
         e = r[endpoint]
+        drawn = f"   {e['n'] - e['drawn']} answered 204" if endpoint == "poll" else ""
         print(
             f"       {endpoint:<4} n={e['n']:<6} p50 {e['p50']:7.1f} ms   p95 {e['p95']:7.1f} ms"
-            f"   max {e['max']:7.1f} ms   errors {e['errors']}",
+            f"   max {e['max']:7.1f} ms   errors {e['errors']}{drawn}",
             flush=True,
         )
+    if not r["ok"]:
+        print(f"       limit: {limit_of(cpu)}", flush=True)
+
+
+def limit_of(cpu: dict) -> str:
+    """What the CPU figures say limited a step that missed a target."""
+    cores = (os.cpu_count() or 1) * 100
+    parties = {"gunicorn": cpu["server"], "the load generator": cpu["loadgen"]}
+    parties["other processes on the machine"] = cpu["rest"]
+    if cpu["db"] is not None:
+        parties["PostgreSQL"] = cpu["db"]
+    biggest = max(parties, key=parties.get)
+    if cpu["machine"] >= 0.9 * cores:
+        return (
+            f"the machine's CPU was saturated ({cpu['machine']:.0f}% of {cores}%); "
+            f"the biggest user was {biggest} ({parties[biggest]:.0f}%)"
+        )
+    return (
+        f"not CPU ({cpu['machine']:.0f}% of {cores}% busy): requests waited for a free "
+        "gunicorn worker or on a lock (try more --gunicorn-workers / --gunicorn-threads)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,7 +357,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step-seconds", type=float, default=60)
     parser.add_argument("--steps", default="2,4,8", help="multiples of --users after the first")
     parser.add_argument("--gunicorn-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument(
+        "--gunicorn-threads", type=int, default=1, help="more than 1: gunicorn's gthread worker"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("BENCH_WEB_QUICK", "") not in ("", "0"),
+        help="20 s and 15 s steps (also BENCH_WEB_QUICK=1): checks the bench runs end to end",
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.step_seconds = min(args.seconds, 20), min(args.step_seconds, 15)
     steps = [int(s) for s in args.steps.split(",") if s.strip()]
 
     label = configure()
@@ -236,12 +384,23 @@ def main(argv: list[str] | None = None) -> int:
     most = args.users * max([1, *steps])
     started = time.monotonic()
     crowd = people(most)
+    kind = (
+        f"{args.gunicorn_workers} sync workers"
+        if args.gunicorn_threads == 1
+        else f"{args.gunicorn_workers} gthread workers x {args.gunicorn_threads} threads"
+    )
     print(
-        f"Web throughput: gunicorn ({args.gunicorn_workers} sync workers) over HTTP, {label}, "
-        f"{os.cpu_count()} CPUs; {most} people seeded in {time.monotonic() - started:.0f} s",
+        f"Web throughput{' (quick check)' if args.quick else ''}: gunicorn ({kind}) over HTTP, "
+        f"{label}, {os.cpu_count()} CPUs; {most} people seeded in "
+        f"{time.monotonic() - started:.0f} s",
         flush=True,
     )
-    web = Gunicorn(dict(os.environ), port=free_port(), workers=args.gunicorn_workers)
+    web = Gunicorn(
+        dict(os.environ),
+        port=free_port(),
+        workers=args.gunicorn_workers,
+        threads=args.gunicorn_threads,
+    )
     try:
         web.wait_healthy()
         first = run_step(web.url, crowd[: args.users], args.seconds, web.proc.pid)

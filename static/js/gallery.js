@@ -1,21 +1,22 @@
 // The gallery-level poll asks only about cards still in flight, and not at all once
 // everything is done. Done here, not in an hx-trigger filter or js: hx-vals: those need
 // eval, which the Content-Security-Policy forbids (htmx runs with allowEval off).
-function studioInFlightIds() {
+// Each card says which version of its row it shows: the server answers 204 when none moved.
+function studioInFlightCards() {
   return Array.from(
     document.querySelectorAll('#gallery [data-state="pending"], #gallery [data-state="queued"], #gallery [data-state="processing"]'),
-    (el) => el.dataset.generationId,
   );
 }
 
 document.addEventListener("htmx:configRequest", (event) => {
   if (!event.detail.elt || event.detail.elt.id !== "gallery-poller") return;
-  const ids = studioInFlightIds();
-  if (ids.length === 0) {
+  const cards = studioInFlightCards();
+  if (cards.length === 0) {
     event.preventDefault();
     return;
   }
-  event.detail.parameters.ids = ids.join(",");
+  event.detail.parameters.ids = cards.map((el) => el.dataset.generationId).join(",");
+  event.detail.parameters.versions = cards.map((el) => el.dataset.version || "").join(",");
 });
 
 // On a phone the gallery sits below the long form: bring a newly added card into view.

@@ -174,6 +174,11 @@ class Generation(models.Model):
     def retryable(self) -> bool:
         return self.state == State.FAILED and bool(self.failure) and self.failure.retryable
 
+    @property
+    def card_version(self) -> str:
+        """What this row's gallery card was drawn from, as the poll compares it."""
+        return card_version(self.updated_at, self.team_id)
+
     # --- state changes (in memory; the caller saves the columns it owns) ---------------
 
     def share_with(self, team) -> None:
@@ -356,3 +361,9 @@ class RequestBudget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.tokens:.1f} tokens at {self.refilled_at}"
+
+
+def card_version(updated_at, team_id) -> str:
+    """A card's version: the pipeline saves `updated_at` with every step it takes, and
+    sharing moves `team`; the gallery poll answers only the cards whose version moved."""
+    return f"{updated_at.timestamp():.6f}-{team_id or 0}"

@@ -192,6 +192,49 @@ def test_one_poll_query_set_for_many_cards(owner_client, owner, task_queue):
     assert len(small.captured_queries) == len(large.captured_queries) > 0
 
 
+def poll_as_drawn(client, page: str, gens) -> object:
+    """Poll as gallery.js does: each in-flight card's id and the version the page drew."""
+    versions = dict(re.findall(r'data-generation-id="(\d+)"[^>]*data-version="([^"]+)"', page))
+    ids = ",".join(str(g.pk) for g in gens)
+    drawn = ",".join(versions[str(g.pk)] for g in gens)
+    return client.get(f"/gallery/poll/?ids={ids}&versions={drawn}", **HTMX)
+
+
+def test_a_poll_where_no_card_changed_answers_204_with_one_query_of_its_own(
+    owner_client, owner, task_queue
+):
+    gens = fill(owner, 4)
+    page = owner_client.get("/").content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        answer = poll_as_drawn(owner_client, page, gens)
+    assert answer.status_code == 204 and answer.content == b""
+    # The session, the person, and the cards' versions: no cards drawn, no roles, no stars.
+    assert len(queries.captured_queries) == 3
+
+
+def test_a_poll_draws_only_the_cards_that_moved(owner_client, owner, task_queue):
+    still, moved, gone = fill(owner, 3)
+    page = owner_client.get("/").content.decode()
+    moved.set_state(State.PROCESSING)
+    moved.save(update_fields=["state", "history", "updated_at"])  # as the pipeline saves
+    polled = [still, moved, gone]
+    gone_id = gone.pk
+    gone.delete()
+    gone.pk = gone_id
+    body = poll_as_drawn(owner_client, page, polled).content.decode()
+    assert f'id="gen-{moved.pk}" data-generation-id="{moved.pk}" data-state="processing"' in body
+    assert f'data-generation-id="{still.pk}"' not in body
+    assert f'<article id="gen-{gone_id}" hx-swap-oob="delete"></article>' in body
+
+
+def test_sharing_a_card_moves_its_version(owner, team, task_queue):
+    gen = make_generation(owner)
+    before = gen.card_version
+    Generation.objects.filter(pk=gen.pk).update(team=team)
+    gen.refresh_from_db()
+    assert gen.card_version != before
+
+
 def test_poll_drops_cards_that_no_longer_exist(owner_client, owner, task_queue):
     gen = make_generation(owner)
     gone_id = gen.pk
