@@ -20,7 +20,8 @@ For each kind a warm-up wave (BENCH_WARMUP, default 10) teaches the studio the d
 submitted at once; then a plain 2 s poll (a thread per job in this process: POST, GET every
 2 s, then the same download and store code) runs on the same durations, after it, so
 neither slows the other down. Targets (issue 10): p95 <= 2.5 s at <= 0.5 GET per s of job
-for the spread, at <= 0.3 for the predictable jobs.
+for the spread, at <= 0.3 for the predictable jobs. BENCH_KINDS="spread" or "predictable"
+runs one kind only. The provider's GET limit is set to 50 a second for this run (see below).
 """
 
 from __future__ import annotations
@@ -43,8 +44,13 @@ from bench.pipeline_stack import (  # noqa: E402
     verdict,
 )
 
+# The provider's GET limit (a setting, shared by all workers) above the plain 2 s poll's
+# peak (25 a second for 50 jobs), so that both sides are held only to the issue's targets
+# per second of job; the default (20) would cap the studio below what the baseline spends.
+os.environ.setdefault("STUDIO_UPSTREAM_GETS_PER_SECOND", "50")
 STACK = configure()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -54,6 +60,8 @@ from studio.upstream.client import get_client, new_request_id  # noqa: E402
 
 JOBS = int(os.environ.get("BENCH_JOBS", "50"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "10"))
+# "spread", "predictable" or both (the default), for a shorter run.
+KINDS = os.environ.get("BENCH_KINDS", "spread predictable").split()
 TARGET_P95 = 2.5
 # The model is changed per kind of job (learning is per model and type).
 DATA = dict(JOB_DATA)
@@ -146,7 +154,7 @@ def main() -> None:
         f"Pipeline latency benchmark ({os.cpu_count()} CPUs, {STACK.label}, "
         f"{timezone.now():%Y-%m-%d %H:%M} UTC, load average {load_average()}): "
         f"{JOBS} jobs per wave, real time, fake upstream in its own process serving "
-        f"2048-px PNGs of {size:.1f} MB",
+        f"2048-px PNGs of {size:.1f} MB, GET limit {settings.UPSTREAM_GETS_PER_SECOND:g}/s",
         flush=True,
     )
     results = []
@@ -156,6 +164,8 @@ def main() -> None:
             ("spread 10-90 s", lambda: rng.uniform(10, 90), "uni-1", 0.5),
             ("predictable 40 s +-20 %", lambda: rng.uniform(32, 48), "uni-1-max", 0.3),
         ]:
+            if label.split()[0] not in KINDS:
+                continue
             # Learning is per model and type: each kind has a model of its own.
             DATA["model"] = model
             studio_wave(user, [make() for _ in range(WARMUP)], f"warm-up {label}")
