@@ -4,11 +4,12 @@ the provider finishing them while spending fewer GETs than a plain 2 s poll.
 What is known: the time since the job was submitted, and how long recent jobs of the same
 model and type took (learned from the completed rows in the database). A job of a known kind
 is not polled before half its fastest could have finished (a few samples of a wide spread
-rarely hold the fastest); from then on it is polled every `POLL_DENSE_SECONDS`. When its kind
-is predictable (a median of 30 s or more, nearly every job within ±20 % of it) the first poll
-waits until just before the fastest one, which is where most of the saving is, and from there
-it is polled a little more densely (PREDICTABLE_DENSE_SHARE). A job running
-far longer than any seen so far is polled less and less often, up to `POLL_MAX_SECONDS`.
+rarely hold the fastest); from then on it is polled a little more often than every
+`POLL_DENSE_SECONDS`, spending the GETs saved before (on average no more than a plain poll).
+When its kind is predictable (a median of 30 s or more, nearly every job within ±20 % of it)
+the first poll waits until just before the fastest one, which is where most of the saving is,
+and from there it is polled more densely still (PREDICTABLE_DENSE_SHARE). A job running far
+longer than any seen so far is polled less and less often, up to `POLL_MAX_SECONDS`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ PREDICTABLE_LEAD = 0.9
 # Within that window, a predictable job is polled this much more often than
 # POLL_DENSE_SECONDS: about 0.2 GET per second of a 40 s job instead of 0.14.
 PREDICTABLE_DENSE_SHARE = 0.6
+# A known kind of job, once worth polling, is polled up to this much more densely.
+KNOWN_DENSE_FLOOR = 0.75
 # How long a process trusts what it learned before asking the database again.
 CACHE_SECONDS = 30.0
 
@@ -124,6 +127,10 @@ def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None 
         # The window where a predictable job completes is short, and the GETs saved before
         # it pay for polling it more densely.
         return dense * PREDICTABLE_DENSE_SHARE
+    if durations.known and durations.median > start:
+        # The GETs not sent before `start` are spent on a denser poll after it: a job of the
+        # median's length gets as many GETs as a plain POLL_DENSE_SECONDS poll from submit.
+        return dense * max(KNOWN_DENSE_FLOOR, 1.0 - start / durations.median)
     return dense
 
 

@@ -43,10 +43,16 @@ def test_a_spread_of_durations_skips_polls_before_the_fastest_job(owner, task_qu
     spread = Durations((10.0, 30.0, 55.0, 90.0))
     assert not spread.predictable
     now = timezone.now()
-    # Half of the fastest seen (10 s): no GET before 5 s, then every 2 s.
+    # Half of the fastest seen (10 s): no GET before 5 s, then the 5 s of GETs saved
+    # (of a 42.5 s median job) spent on a denser poll: every 2 * (1 - 5 / 42.5) s.
     assert next_poll_delay(_running(owner, 0), now, spread) == pytest.approx(5.0, abs=0.1)
-    assert next_poll_delay(_running(owner, 4), now, spread) == pytest.approx(2.0)
-    assert next_poll_delay(_running(owner, 80), now, spread) == pytest.approx(2.0)
+    assert next_poll_delay(_running(owner, 4), now, spread) == pytest.approx(1.765, abs=0.01)
+    assert next_poll_delay(_running(owner, 80), now, spread) == pytest.approx(1.765, abs=0.01)
+
+
+def test_a_known_kind_is_never_polled_more_than_a_third_more_often(owner, task_queue):
+    slow_start = Durations((30.0, 31.0, 60.0, 90.0))  # start 15 s, median 45.5 s
+    assert next_poll_delay(_running(owner, 20), timezone.now(), slow_start) == pytest.approx(1.5)
 
 
 def test_predictable_durations_wait_until_just_before_the_fastest_then_poll_densely(
