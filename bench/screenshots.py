@@ -383,16 +383,21 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
     # The studio, every state on show.
     for p in (page, mobile):
         p.goto(f"{studio.base}/")
+        show_tab(p, "gallery")
         expect(p.locator(f"{CARDS} img").first).to_be_visible()
         p.wait_for_load_state("networkidle")
     shoot(page, "studio-desktop.png", saved, full_page=True)
-    # On a phone the gallery comes after the form: the cards down to the last state shown,
-    # then the form itself.
+    # On a phone the studio is two tabs: the Gallery tab with its cards down to the last
+    # state shown, the tab bar itself on the first screen, then the Create tab's form.
+    show_tab(mobile, "gallery")
+    shoot(mobile, "tabs-phone.png", saved)
     first_failed = f'{CARDS}[data-generation-id="{ids["failed"]}"]'
     clip = clip_of(mobile, ".gallery-wrap", until=first_failed)
     shoot(mobile, "studio-phone.png", saved, full_page=True, clip=clip)
+    show_tab(mobile, "create")
     clip = clip_of(mobile, ".composer", pad=20)
     shoot(mobile, "composer-phone.png", saved, full_page=True, clip=clip)
+    shoot_dark_and_viewer(studio, page, mobile, saved)
 
     # The detail of a completed generation (with a reference) and of a failed one.
     for key, name in (("fox", "detail"), ("failed", "detail-failed")):
@@ -412,6 +417,7 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
     for p, suffix in ((page, "desktop"), (mobile, "phone")):
         p.goto(f"{studio.base}/")
         expect(p.locator(f"{CARDS} img").first).to_be_visible()
+        show_tab(p, "gallery")
         p.locator("[data-select-mode]").click()
         for n in range(3):
             p.locator(f"{CARDS} [data-select]").nth(n).check()
@@ -430,6 +436,7 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
     sketch = {"name": "hills-sketch.png", "mimeType": "image/png", "buffer": sketch_png()}
     for p, suffix in ((page, "desktop"), (mobile, "phone")):
         p.goto(f"{studio.base}/")
+        show_tab(p, "create")
         studio.fill(
             p,
             "a watercolour map of an imaginary island, compass rose, sea serpents",
@@ -456,6 +463,40 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
     return saved
 
 
+def show_tab(page: Page, name: str) -> None:
+    """On a phone, open the studio's Create or Gallery tab (no tabs on a desktop)."""
+    tab = page.locator(f"#tab-{name}")
+    if tab.is_visible():
+        tab.click()
+        expect(tab).to_have_attribute("aria-selected", "true")
+
+
+def shoot_dark_and_viewer(studio: Studio, page: Page, mobile: Page, saved: list[Path]) -> None:
+    """The studio in the dark theme (the system's choice), and the full-screen viewer opened
+    from a card, on a desktop and a phone."""
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        p.emulate_media(color_scheme="dark")
+        p.goto(f"{studio.base}/")
+        show_tab(p, "gallery")
+        expect(p.locator(f"{CARDS} img").first).to_be_visible()
+        p.wait_for_load_state("networkidle")
+        shoot(p, f"studio-dark-{suffix}.png", saved, full_page=suffix == "desktop")
+        p.emulate_media(color_scheme="light")
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        p.goto(f"{studio.base}/")
+        show_tab(p, "gallery")
+        p.locator(f"{CARDS} [data-viewer-src]").first.click()
+        expect(p.locator("#viewer")).to_be_visible()
+        expect(p.locator("#viewer [data-viewer-frame] img")).to_be_visible()
+        p.wait_for_load_state("networkidle")
+        p.evaluate(
+            "Promise.all(Array.from(document.images).map((i) => i.decode().catch(() => null)))"
+        )
+        shoot(p, f"viewer-{suffix}.png", saved)
+        p.keyboard.press("Escape")
+        expect(p.locator("#viewer")).to_be_hidden()
+
+
 def shoot_usage(studio: Studio, page: Page, mobile: Page, saved: list[Path]) -> None:
     """Usage: this month's estimated spend, spend per day, the last 12 months by model and
     type, failures apart, and what is left of a monthly cap."""
@@ -471,6 +512,7 @@ def shoot_suspended(studio: Studio, page: Page, mobile: Page, saved: list[Path])
     suspend_demo("repeated content violations (policy 4.2)")
     for p, suffix in ((page, "desktop"), (mobile, "phone")):
         p.goto(f"{studio.base}/")
+        show_tab(p, "create")
         expect(p.locator("#composer-form [data-suspended]")).to_be_visible()
         p.wait_for_load_state("networkidle")
         if suffix == "desktop":
