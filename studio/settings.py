@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "studio.core.middleware.NulCharacterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "studio.accounts.session_hint.SignedInHintMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -143,6 +144,10 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# STUDIO_SIGNUP=1 opens /accounts/signup/ (username, password, optional e-mail) to anyone;
+# off, accounts come from an admin, the `team` command's users or the identity provider.
+STUDIO_SIGNUP = env_bool("STUDIO_SIGNUP")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

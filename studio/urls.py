@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from studio.accounts import views as account_views
+from studio.teams import invitation_views
 from studio.usage.urls import admin_urlpatterns as usage_admin_urls
 
 urlpatterns = [
@@ -14,8 +15,9 @@ urlpatterns = [
     path("", include("studio.core.urls")),
     *usage_admin_urls,
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", account_views.StudioLoginView.as_view(), name="login"),
+    path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/logout/", account_views.StudioLogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
         auth_views.PasswordChangeView.as_view(),
@@ -28,6 +30,7 @@ urlpatterns = [
     ),
     path("accounts/theme/", account_views.theme, name="theme"),
     path("teams/", include("studio.teams.urls")),
+    path("invite/<str:token>/", invitation_views.accept, name="invite"),
     path("uploads/", include("studio.uploads.urls")),
     path("", include("studio.usage.urls")),
     path("", include("studio.generations.urls")),

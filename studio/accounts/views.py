@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from . import session_hint
 from .models import Theme, set_theme
+from .signup import SignupForm
 
 
 @login_required
@@ -26,3 +32,52 @@ def theme(request: HttpRequest) -> HttpResponse:
     nxt = request.POST.get("next", "")
     ok = url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure())
     return redirect(nxt if nxt and ok else "studio")
+
+
+class StudioLoginView(auth_views.LoginView):
+    """Django's LoginView (`username`, `password`), plus what the page offers besides:
+    a sign-up link when sign-up is open, and a word when a session has ended."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["session_ended"] = self.request.method == "GET" and session_hint.session_ended(
+            self.request
+        )
+        context["signup_open"] = settings.STUDIO_SIGNUP
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context.get("session_ended"):
+            session_hint.forget(response)  # said once
+        return response
+
+
+class StudioLogoutView(auth_views.LogoutView):
+    """Sign-out on purpose: the sign-in page that follows says nothing about a lapsed session."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        session_hint.forget(response)
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """`/accounts/signup/` while STUDIO_SIGNUP=1 (404 otherwise): a new account, signed in
+    at once and sent on to `next` (an invitation link, say)."""
+    if not settings.STUDIO_SIGNUP:
+        raise Http404("Sign-up is closed")
+    nxt = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
+        nxt = ""
+    if request.user.is_authenticated:
+        return redirect(nxt or "studio")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.get_username()}: your account is ready.")
+        return redirect(nxt or "studio")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "registration/signup.html", {"form": form, "next": nxt}, status=status)

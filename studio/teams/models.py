@@ -127,3 +127,59 @@ class Membership(models.Model):
 # their own work with the team; owners manage it.
 SHARING_ROLES = (Membership.Role.EDITOR, Membership.Role.OWNER)
 MANAGING_ROLES = (Membership.Role.OWNER,)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self) -> InvitationQuerySet:
+        """Invitations that may still be accepted: not revoked, not expired, uses left."""
+        from django.utils import timezone
+
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now(), uses__lt=models.F("max_uses")
+        )
+
+
+class Invitation(models.Model):
+    """A link an owner hands out: whoever opens it (signed in) joins `team` as `role`, up
+    to `max_uses` people, until `expires_at` or until it is revoked.
+
+    The token is kept as it was made (not hashed) so that owners can copy the link again from
+    the members page; it only ever admits someone to one team, in the role the owner chose,
+    and the owner sees who joined through it and can revoke it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    token = models.CharField(max_length=64, unique=True)
+    role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    max_uses = models.PositiveIntegerField(default=1)
+    uses = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invitation to {self.team} as {self.role}"
+
+    def refusal(self, now=None) -> str:
+        """Why this invitation can no longer be accepted ("" while it can)."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        if self.revoked_at is not None:
+            return "This invitation was revoked by an owner of the team."
+        if self.expires_at <= now:
+            return "This invitation has expired."
+        if self.uses >= self.max_uses:
+            return "This invitation has already been used."
+        return ""
+
+    @property
+    def uses_left(self) -> int:
+        return max(0, self.max_uses - self.uses)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.generations import access
 
-from . import services
+from . import invitations, services
 from .http import leaves_team_on_404
 from .models import Membership, Team
 
@@ -71,10 +71,12 @@ def _managed_team(request: HttpRequest, slug: str) -> Team:
 
 def _members_page(request: HttpRequest, team: Team, *, error: str = "", status: int = 200):
     memberships = team.memberships.select_related("user").order_by("user__username")
+    can_manage = access.may_manage_members(request.user, team)
     context = {
         "team": team,
         "memberships": memberships,
-        "can_manage": access.may_manage_members(request.user, team),
+        "can_manage": can_manage,
+        "invitations": invitations.listed_for(team) if can_manage else [],
         "my_role": team.role_of(request.user),
         "roles": Membership.Role.values,
         "error": error,

@@ -14,15 +14,17 @@ fails when a studio view is in no column, so a new view must say who may use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from studio.generations.models import Batch, Favourite, Generation, Reference, State
-from studio.teams.models import Membership, Team
+from studio.teams.models import Invitation, Membership, Team
 from studio.uploads.models import StagedUpload
 from tests.generations.helpers import complete, image_bytes, make_generation
 
@@ -64,6 +66,19 @@ no-team    404   404
 anonymous  login login
 reviewer   404   404
 """
+# Issue 23: invitation links. "invite" makes one, "revoke" revokes the team's open one
+# (accepting a link is for whoever holds it: tests/teams/test_invitations.py).
+INVITES = """
+           invite revoke
+author     403    403
+owner      ok     ok
+editor     403    403
+viewer     403    403
+other-team 404    404
+no-team    404    404
+anonymous  login  login
+reviewer   404    404
+"""
 
 
 def _parse(table: str) -> dict[tuple[str, str], str]:
@@ -73,9 +88,10 @@ def _parse(table: str) -> dict[tuple[str, str], str]:
     }
 
 
-MATRIX = _parse(PAGES) | _parse(ACTIONS) | _parse(REUSE)
+MATRIX = _parse(PAGES) | _parse(ACTIONS) | _parse(REUSE) | _parse(INVITES)
 ROWS = ["author", "owner", "editor", "viewer", "other-team", "no-team", "anonymous", "reviewer"]
-COLUMNS = PAGES.split()[:13] + ACTIONS.split()[:11] + REUSE.split()[:2]  # the header lines
+# the header lines
+COLUMNS = PAGES.split()[:13] + ACTIONS.split()[:11] + REUSE.split()[:2] + INVITES.split()[:2]
 # The staff reviewer (issue 9): staff holding the review permission see the review queue's
 # items (moderated failures) and nothing else of other people's, so none of alice's work
 # here; tests/generations/test_access.py and tests/moderation cover what they do see.
@@ -125,6 +141,9 @@ def world(db, task_queue) -> World:
         ("mia", "viewer"),
     ]:
         Membership.objects.create(team=design, user=people[name], role=role)
+    Invitation.objects.create(
+        team=design, role="viewer", token="open-link", expires_at=timezone.now() + timedelta(days=1)
+    )
     other = Team.objects.create(name="Other", slug="other")
     Membership.objects.create(team=other, user=people["other-team"], role="owner")
 
@@ -162,6 +181,8 @@ def _effects():
         "remove": lambda w, u: not exists(Membership, team=w.design, user__username="mia"),
         "rename": lambda w, u: Team.objects.filter(name="Design Studio").exists(),
         "delete-team": lambda w, u: not exists(Team, pk=w.design.pk),
+        "invite": lambda w, u: Invitation.objects.filter(team=w.design).count() == 2,
+        "revoke": lambda w, u: exists(Invitation, token="open-link", revoked_at__isnull=False),
         "reference": lambda w, u: exists(
             StagedUpload, user=u, origin=f"output:{w.shared.outputs.get().pk}"
         ),
@@ -200,7 +221,13 @@ def _request(column: str, w: World):
         "bulk-star": ("post", "/generations/bulk/", {"action": "favourite", "ids": [g]}),
         "use": ("get", "/usage/", {}),
         "tuse": ("get", "/teams/design/usage/", {}),
+        "invite": ("post", "/teams/design/invites/", {"role": "viewer"}),
+        "revoke": ("post", f"/teams/design/invites/{_open_invitation(w)}/revoke/", {}),
     }[column]
+
+
+def _open_invitation(w: World) -> int:
+    return Invitation.objects.get(token="open-link").pk
 
 
 # Which URL names each column covers (the URL walk below checks that every view is one).
@@ -227,6 +254,8 @@ COVERS = {
     "generations-bulk": "bulk-star",  # every bulk action asks the single action's rule
     "usage": "use",  # each person's own figures only (tests/usage/test_pages.py)
     "team-usage": "tuse",  # the team's owners; 404 for everyone else
+    "team-invites": "invite",
+    "team-invite-revoke": "revoke",
 }
 # Views outside the studio's access rule, each for a reason.
 NOT_IN_THE_MATRIX = {
@@ -246,6 +275,8 @@ NOT_IN_THE_MATRIX = {
     "admin-usage": "staff only (staff_member_required), like the admin; tests/usage",
     "admin-usage-export": "staff only (staff_member_required), like the admin; tests/usage",
     "favicon": "a redirect to a static file",
+    "signup": "making an account (STUDIO_SIGNUP=1); tests/accounts/test_signup",
+    "invite": "accepting an invitation: whoever holds the link; tests/teams/test_invitations",
     "static": "static files",
 }
 
@@ -256,7 +287,7 @@ CELLS = [(row, column) for row in ROWS for column in COLUMNS]
 
 
 def test_the_matrix_is_complete():
-    assert len(COLUMNS) == 26 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
+    assert len(COLUMNS) == 28 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
     assert set(COVERS.values()) | {"unshare", "remix", "refer", "add"} == set(COLUMNS)
 
 
