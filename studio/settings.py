@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "studio.uploads",
     "studio.moderation",
     "studio.usage",
+    "studio.api",
 ]
 
 MIDDLEWARE = [

@@ -33,6 +33,7 @@ urlpatterns = [
     path("invite/<str:token>/", invitation_views.accept, name="invite"),
     path("uploads/", include("studio.uploads.urls")),
     path("", include("studio.usage.urls")),
+    path("", include("studio.api.urls")),
     path("", include("studio.generations.urls")),
 ]
 
