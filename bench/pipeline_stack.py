@@ -193,7 +193,7 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 def descendants(pid: int) -> list[int]:
     """Every process below `pid` (a studio_worker's qcluster, its sentinel and pool)."""
-    from studio.core.management.commands.studio_worker import _descendants
+    from studio.generations.management.commands.studio_worker import _descendants
 
     return _descendants(pid)
 

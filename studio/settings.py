@@ -346,7 +346,7 @@ STUCK_SUBMIT_SECONDS = env_float("STUDIO_STUCK_SUBMIT_SECONDS", 90.0)
 JOB_MAX_SECONDS = 60 * 60
 THUMBNAIL_SIZE = 512
 
-# The provider's limits, shared by every worker (studio/generations/budget.py); 0: none.
+# The provider's limits, shared by every worker (studio/generations/provider_budget.py); 0: none.
 UPSTREAM_POSTS_PER_MINUTE = env_int("STUDIO_UPSTREAM_POSTS_PER_MINUTE", 300)
 UPSTREAM_GETS_PER_SECOND = env_float("STUDIO_UPSTREAM_GETS_PER_SECOND", 20.0)
 UPSTREAM_MAX_CONCURRENT_JOBS = env_int("STUDIO_UPSTREAM_MAX_CONCURRENT_JOBS", 100)

@@ -29,11 +29,9 @@ from django.http import Http404
 
 from studio.teams.models import MANAGING_ROLES, SHARING_ROLES, Membership, Team
 
-from .models import Favourite, Generation, State
+from .models import MODERATED_FAILURE, Favourite, Generation
 
 REVIEW_PERMISSION = "moderation.review_moderatedfailure"
-# The review queue, as a condition (studio.moderation's ModeratedFailure is this filter).
-IN_REVIEW_QUEUE = Q(state=State.FAILED, failure_code="content_moderated")
 
 
 def is_reviewer(user) -> bool:
@@ -48,7 +46,7 @@ def visible_generations(user) -> QuerySet[Generation]:
     mine = Q(user=user) | Q(team__in=Team.objects.for_member(user))
     if is_reviewer(user):
         # What they judge, and only that: the queue's items (their inputs with them).
-        mine |= IN_REVIEW_QUEUE
+        mine |= MODERATED_FAILURE
     return Generation.objects.filter(mine)
 
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Generation, Output, PollLease, Reference
+from .models import PIPELINE_FIELDS, Generation, Output, PollLease, Reference
+
+ADMIN_EDITABLE = {"state", "failure_code", "failure_reason", "next_attempt_at", "updated_at"}
 
 
 class ReferenceInline(admin.TabularInline):
@@ -35,17 +37,9 @@ class GenerationAdmin(admin.ModelAdmin):
     search_fields = ["prompt", "upstream_id", "user__username", "failure_reason"]
     date_hierarchy = "created_at"
     list_select_related = ["user"]
-    readonly_fields = [
-        "upstream_id",
-        "request_ids",
-        "history",
-        "submitted_at",
-        "completed_at",
-        "submit_claimed_at",
-        "submit_attempts",
-        "poll_count",
-        "last_polled_at",
-    ]
+    # What the pipeline keeps for itself, shown but never edited here; the state, failure
+    # and next attempt stay editable so that an admin can unstick a row by hand.
+    readonly_fields = [f for f in PIPELINE_FIELDS if f not in ADMIN_EDITABLE]
     inlines = [ReferenceInline, OutputInline]
 
     @admin.display(description="prompt")

@@ -19,7 +19,7 @@ from . import services
 from .models import Batch, Generation
 
 
-def submit(
+def create(
     *, user, data: dict[str, Any], inputs: Iterable[dict[str, Any]], team=None, count: int = 1
 ) -> list[Generation]:
     """`count` generations with the same parameters and inputs, in position order; linked

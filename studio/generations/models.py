@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
 
 from studio.upstream import facts
 
@@ -30,7 +31,41 @@ class Lineage(models.TextChoices):
 
 
 IN_FLIGHT = [State.PENDING, State.QUEUED, State.PROCESSING]
+# Sent and accepted: the provider is running them (its own words for the two states).
+AT_PROVIDER = [State.QUEUED, State.PROCESSING]
 FINAL = [State.COMPLETED, State.FAILED]
+
+# The failure code of what the provider refused on content grounds: the review queue.
+MODERATED = "content_moderated"
+
+# Saved and never sent: not claimed by a submit, no upstream job. A submit claims such a
+# row with a conditional UPDATE on this condition, so whoever else changes it (a
+# suspension failing it) uses the same condition and exactly one of them wins.
+UNSENT = Q(state=State.PENDING, submit_claimed_at__isnull=True, upstream_id="")
+# A failure the provider gave on content grounds (what moderation reviews and appeals).
+MODERATED_FAILURE = Q(state=State.FAILED, failure_code=MODERATED)
+
+# The request parameters, named as in the API (the POST body, Retry, Remix).
+PARAM_FIELDS = ["prompt", "type", "aspect_ratio", "style", "model", "output_format", "web_search"]
+
+# The columns the pipeline owns. Saving only these means a worker never overwrites what a
+# person changed meanwhile (a favourite star, a team).
+PIPELINE_FIELDS = [
+    "state",
+    "failure_code",
+    "failure_reason",
+    "request_ids",
+    "history",
+    "upstream_id",
+    "submitted_at",
+    "completed_at",
+    "submit_claimed_at",
+    "submit_attempts",
+    "next_attempt_at",
+    "poll_count",
+    "last_polled_at",
+    "updated_at",
+]
 
 log = logging.getLogger("studio.generations")
 
@@ -53,6 +88,34 @@ def now_iso() -> str:
 
 def _choices(values: list[str]) -> list[tuple[str, str]]:
     return [(v, v) for v in values]
+
+
+class GenerationQuerySet(models.QuerySet):
+    """The conditions the pipeline, the budget and moderation ask of rows, named once."""
+
+    def in_flight(self) -> GenerationQuerySet:
+        """Not finished yet: saved, or at the provider."""
+        return self.filter(state__in=IN_FLIGHT)
+
+    def at_provider(self) -> GenerationQuerySet:
+        """Sent and accepted: queued or processing upstream."""
+        return self.filter(state__in=AT_PROVIDER)
+
+    def unsent(self) -> GenerationQuerySet:
+        """Saved, never claimed by a submit (see UNSENT)."""
+        return self.filter(UNSENT)
+
+    def sending(self) -> GenerationQuerySet:
+        """Claimed by a submit that has not finished: the POST may be under way."""
+        return self.filter(state=State.PENDING, submit_claimed_at__isnull=False)
+
+    def moderated(self) -> GenerationQuerySet:
+        """Failed on content grounds: the review queue."""
+        return self.filter(MODERATED_FAILURE)
+
+    def due(self, now) -> GenerationQuerySet:
+        """Whose next step (a send or a poll) is due at `now`, the most overdue first."""
+        return self.filter(next_attempt_at__lte=now).order_by("next_attempt_at")
 
 
 class Generation(models.Model):
@@ -97,7 +160,7 @@ class Generation(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
-    # What it was made from (issue 7): a Remix repeats `derived_from`, an "Edit this image"
+    # What it was made from: a Remix repeats `derived_from`, an "Edit this image"
     # edits one of its outputs. Set from the prefilled form, only to what the person may see.
     derived_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derivatives"
@@ -122,6 +185,8 @@ class Generation(models.Model):
     poll_count = models.PositiveIntegerField(default=0)
     last_polled_at = models.DateTimeField(null=True, blank=True)
 
+    objects = GenerationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -144,6 +209,10 @@ class Generation(models.Model):
     @property
     def in_flight(self) -> bool:
         return self.state in IN_FLIGHT
+
+    @property
+    def moderated(self) -> bool:
+        return self.state == State.FAILED and self.failure_code == MODERATED
 
     @property
     def failure(self) -> facts.FailureCode | None:
@@ -178,6 +247,17 @@ class Generation(models.Model):
     def card_version(self) -> str:
         """What this row's gallery card was drawn from, as the poll compares it."""
         return card_version(self.updated_at, self.team_id)
+
+    def params(self) -> dict:
+        """The request parameters, as the form's cleaned data names them."""
+        return {f: getattr(self, f) for f in PARAM_FIELDS}
+
+    @property
+    def download_stem(self) -> str:
+        """A readable file name without its extension: the first words of the prompt and
+        the id."""
+        words = slugify(self.prompt)[:40].strip("-") or "image"
+        return f"studio-{self.pk}-{words}"
 
     # --- state changes (in memory; the caller saves the columns it owns) ---------------
 
@@ -306,11 +386,10 @@ class Output(models.Model):
 
 
 class PollLease(models.Model):
-    """One row per loop name; whoever holds an unexpired lease runs the polling loop."""
+    """One row per loop name; whoever holds an unexpired lease runs the polling loop.
+    (WorkerHeartbeat keeps its rows in the same table, under names of their own.)"""
 
     POLLER = "poller"
-    # Rows named HEARTBEAT + a studio_worker's id hold the time of its cluster's last beat.
-    HEARTBEAT = "heartbeat:"
 
     name = models.CharField(max_length=40, unique=True)
     holder = models.CharField(max_length=64, blank=True)
@@ -334,18 +413,43 @@ class PollLease(models.Model):
         )
 
     @classmethod
-    def beat(cls, name: str) -> None:
-        """Note that whoever `name` stands for was alive just now."""
-        cls.objects.update_or_create(name=name, defaults={"expires_at": timezone.now()})
-
-    @classmethod
-    def last_beat(cls, name: str):
-        return cls.objects.filter(name=name).values_list("expires_at", flat=True).first()
-
-    @classmethod
     def release(cls, token: str, *, name: str = POLLER) -> None:
         """Give the lease up, if `token` still holds it."""
         cls.objects.filter(name=name, holder=token).update(holder="", expires_at=timezone.now())
+
+
+class HeartbeatManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(name__startswith=WorkerHeartbeat.PREFIX)
+
+
+class WorkerHeartbeat(PollLease):
+    """When each studio_worker's cluster last ran a heartbeat task: one row per worker,
+    named PREFIX + its id, the time in `expires_at` (the table is the lease's, so no
+    worker needs a second table to be migrated before it can beat)."""
+
+    PREFIX = "heartbeat:"
+
+    objects = HeartbeatManager()
+
+    class Meta:
+        proxy = True
+
+    @classmethod
+    def beat(cls, worker_id: str) -> None:
+        """Note that the cluster of worker `worker_id` ran a task just now."""
+        cls.objects.update_or_create(
+            name=f"{cls.PREFIX}{worker_id}", defaults={"expires_at": timezone.now()}
+        )
+
+    @classmethod
+    def last(cls, worker_id: str):
+        """When the cluster of worker `worker_id` last beat; None: never."""
+        return (
+            cls.objects.filter(name=f"{cls.PREFIX}{worker_id}")
+            .values_list("expires_at", flat=True)
+            .first()
+        )
 
 
 class RequestBudget(models.Model):

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from PIL import Image, ImageOps
 
-from studio.core.files import delete_files  # noqa: F401  (pipeline.py calls it from here)
+from studio.core.files import delete_files  # noqa: F401  (the pipeline calls it from here)
 from studio.core.media import extension_for, media_type_for_pil
 
 from .models import Generation, Output

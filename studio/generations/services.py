@@ -1,10 +1,9 @@
 """Multi-step rules for generations: creating, retrying and deleting them, and keeping the
-uploads of a form that came back with errors. (Moving a row along is pipeline.py's job,
+uploads of a form that came back with errors. (Moving a row along is the pipeline's job,
 keeping its images outputs.py's.)"""
 
 from __future__ import annotations
 
-import base64
 import logging
 import math
 from collections.abc import Iterable
@@ -17,20 +16,16 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
-from django.utils.text import slugify
 
-from studio.accounts.models import upstream_user_id_for
 from studio.core.media import extension_for
 from studio.uploads import staging
 from studio.usage import budgets, prices
 
 from . import access, queue
 from .forms import GenerationForm
-from .models import Batch, Favourite, Generation, Reference, State, now_iso
+from .models import PARAM_FIELDS, Batch, Favourite, Generation, Reference, State, now_iso
 
 log = logging.getLogger("studio.generations")
-
-PARAM_FIELDS = ["prompt", "type", "aspect_ratio", "style", "model", "output_format", "web_search"]
 
 
 def price_of(data: dict[str, Any], inputs: list[dict[str, Any]], *, count: int = 1) -> Decimal:
@@ -84,7 +79,7 @@ def create_generation(
     already validated image, with `media_type`, `width`, `height`, `name`) or `url`.
     A member of a batch gets its `batch` and `batch_position` (batches.py makes them).
     Raises `budgets.OverBudget` (nothing saved) when its price would take the person's
-    month, or that of `team`, past a cap; `reserved`: the caller (batches.submit) already
+    month, or that of `team`, past a cap; `reserved`: the caller (batches.create) already
     reserved it with the rest of its batch, in the same transaction.
     """
     inputs = list(inputs)
@@ -134,30 +129,6 @@ def create_generation(
     return gen
 
 
-def request_body(gen: Generation) -> dict[str, Any]:
-    """The POST /generations body for a row: every parameter, named as in the API."""
-    body: dict[str, Any] = {f: getattr(gen, f) for f in PARAM_FIELDS}
-    body["user_id"] = upstream_user_id_for(gen.user)
-    refs = []
-    for ref in gen.inputs.all():
-        item = _image_item(ref)
-        if ref.role == Reference.Role.SOURCE:
-            body["source"] = item
-        else:
-            refs.append(item)
-    if refs:
-        body["image_ref"] = refs
-    return body
-
-
-def _image_item(ref: Reference) -> dict[str, str]:
-    if ref.url:
-        return {"url": ref.url}
-    with ref.file.open("rb") as fh:
-        data = fh.read()
-    return {"data": base64.b64encode(data).decode("ascii"), "media_type": ref.media_type}
-
-
 # --- actions ---------------------------------------------------------------------------
 
 
@@ -190,7 +161,7 @@ def retry_generation(gen: Generation) -> Generation:
         gen.batch, gen.batch_position = None, None
         return create_generation(
             user=gen.user,
-            data={f: getattr(gen, f) for f in PARAM_FIELDS},
+            data=gen.params(),
             inputs=inputs_of(gen),
             team=gen.team,
             retry_of=gen,
@@ -250,12 +221,6 @@ def toggle_favourite(*, user, generation: Generation) -> bool:
 def delete_generation(gen: Generation) -> None:
     """Delete the row; its files go with it once committed (see signals.py)."""
     gen.delete()
-
-
-def download_stem(gen: Generation) -> str:
-    """A readable file name: the first words of the prompt and the id."""
-    words = slugify(gen.prompt)[:40].strip("-") or "image"
-    return f"studio-{gen.pk}-{words}"
 
 
 def keep_valid_uploads(*, form: GenerationForm, user) -> None:

@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django_q.signals import post_execute
 
-from .models import Output, PollLease, Reference
+from .models import Output, Reference, WorkerHeartbeat
 from .outputs import delete_files
 
 HEARTBEAT_TASK = "studio.generations.tasks.heartbeat"
@@ -33,4 +33,4 @@ def _heartbeat(sender, task: dict, **kwargs) -> None:
     """Sent by django-q2's monitor process after it saved and acknowledged a result: the
     last link of the chain pusher -> worker -> monitor, so the beat proves all three."""
     if task.get("func") == HEARTBEAT_TASK and task.get("success") and task.get("result"):
-        PollLease.beat(f"{PollLease.HEARTBEAT}{task['result']}")
+        WorkerHeartbeat.beat(task["result"])

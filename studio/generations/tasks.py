@@ -1,6 +1,6 @@
 """The entry points django-q2 calls, by dotted path (queue.py enqueues them by name; the
 Schedule made by migration 0002 runs `watchdog`). Each is a trigger that moves rows along:
-the decisions are in pipeline.py, the row is the source of truth.
+the decisions are in the pipeline package, the row is the source of truth.
 
 Any task may run twice or never: `submit` claims its row, the polling loop runs under a
 lease, and the once-a-minute `watchdog` re-drives what was lost.

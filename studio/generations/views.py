@@ -34,7 +34,7 @@ from studio.usage.budgets import OverBudget
 from . import access, batches, bulk, gallery, lineage, prefill, services
 from .composer import Kept
 from .forms import GenerationForm
-from .models import FINAL, Generation, Output, Reference, card_version
+from .models import FINAL, PARAM_FIELDS, Generation, Output, Reference, card_version
 from .prompt_history import recent_prompts
 
 # Stored files never change under a name (a new file gets a new name): a browser may keep
@@ -246,7 +246,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _form_again(request, form, htmx_status=400 if "count" in form.errors else 200)
     count = form.cleaned_data["count"]
-    # The rate limit counts every image of the batch before batches.submit saves any (the
+    # The rate limit counts every image of the batch before batches.create saves any (the
     # budget is checked inside, under its lock).
     if wait := services.submit_wait_seconds(user=request.user, n=count):
         form.add_error(None, _rate_message(wait))
@@ -254,7 +254,7 @@ def create(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(wait)
         return response
     try:
-        gens = batches.submit(
+        gens = batches.create(
             user=request.user,
             data=form.cleaned_data,
             inputs=form.inputs(),
@@ -274,7 +274,7 @@ def create(request: HttpRequest) -> HttpResponse:
     # Without JavaScript the page reloads: keep the prompt and settings for the next try,
     # as the htmx form does.
     request.session[LAST_SETTINGS] = {
-        **{f: getattr(gens[0], f) for f in services.PARAM_FIELDS},
+        **gens[0].params(),
         "count": count,
     }
     messages.success(request, announcement)
@@ -314,7 +314,7 @@ def _refused(request: HttpRequest, refused: Exception, *, status: int) -> HttpRe
 
 def _typed(request: HttpRequest) -> dict:
     """The fields of a refused POST, as initial values (files are not kept: nothing is)."""
-    return {f: request.POST.get(f) for f in [*services.PARAM_FIELDS, "count"] if f in request.POST}
+    return {f: request.POST.get(f) for f in [*PARAM_FIELDS, "count"] if f in request.POST}
 
 
 def _new_cards(request: HttpRequest, gens: list[Generation], announcement: str) -> HttpResponse:
@@ -546,8 +546,7 @@ def output_file(request: HttpRequest, generation_id: int, position: int) -> Http
         content_type=out.media_type,
         max_age=FILE_MAX_AGE,
         as_attachment="download" in request.GET,
-        filename=f"{services.download_stem(out.generation)}-{position + 1}."
-        f"{extension_for(out.media_type)}",
+        filename=f"{out.generation.download_stem}-{position + 1}.{extension_for(out.media_type)}",
     )
 
 

@@ -20,9 +20,10 @@ from django.utils.safestring import mark_safe
 
 from studio.accounts.models import upstream_user_id_for
 from studio.generations.access import is_reviewer
+from studio.generations.models import MODERATED
 
 from . import review, suspension
-from .models import MODERATED, AuditEntry, ModeratedFailure, Review, Suspension
+from .models import AuditEntry, ModeratedFailure, Review, Suspension
 
 RECENT = timedelta(days=30)
 

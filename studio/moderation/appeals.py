@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from studio.generations.models import Generation, State
+from studio.generations.models import Generation
 
-from .models import MODERATED, Appeal
+from .models import Appeal
 
 
 class AppealRefused(Exception):
@@ -15,16 +15,12 @@ class AppealRefused(Exception):
 
 
 def may_appeal(generation: Generation) -> bool:
-    return (
-        generation.state == State.FAILED
-        and generation.failure_code == MODERATED
-        and not Appeal.objects.filter(generation=generation).exists()
-    )
+    return generation.moderated and not Appeal.objects.filter(generation=generation).exists()
 
 
 def appeal(*, generation: Generation, note: str) -> Appeal:
     """Ask for a review (the caller checked that the person is the author)."""
-    if generation.state != State.FAILED or generation.failure_code != MODERATED:
+    if not generation.moderated:
         raise AppealRefused("Only a moderated failure can be reviewed.")
     appeal, created = Appeal.objects.get_or_create(
         generation=generation, defaults={"note": note.strip()[:2000]}
@@ -36,7 +32,7 @@ def appeal(*, generation: Generation, note: str) -> Appeal:
 
 def review_status(generation: Generation) -> dict | None:
     """What the author is shown about the review of a moderated failure (None otherwise)."""
-    if generation.state != State.FAILED or generation.failure_code != MODERATED:
+    if not generation.moderated:
         return None
     review = _related(generation, "moderation_review")
     appealed = _related(generation, "moderation_appeal") is not None

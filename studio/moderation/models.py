@@ -3,14 +3,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from studio.generations.models import Generation, State
-
-MODERATED = "content_moderated"  # access.IN_REVIEW_QUEUE is the same filter
+from studio.generations.models import Generation, GenerationQuerySet
 
 
-class ModeratedFailureManager(models.Manager):
+class ModeratedFailureManager(models.Manager.from_queryset(GenerationQuerySet)):
     def get_queryset(self):
-        return super().get_queryset().filter(state=State.FAILED, failure_code=MODERATED)
+        return super().get_queryset().moderated()
 
 
 class ModeratedFailure(Generation):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from studio.generations.models import Generation, State
+from studio.generations import pipeline
+from studio.generations.models import Generation
 
 from . import audit
 from .models import Suspension
@@ -78,24 +79,8 @@ def suspend(*, user, by, reason: str, action: str = "suspension.suspend") -> Sus
 
 
 def fail_pending(user) -> list[int]:
-    """Fail the person's jobs that were never sent. The claim in the pipeline is a
-    conditional UPDATE on `pending`, so a row is either sent or failed here, never both."""
-    failed = []
-    unsent = {"state": State.PENDING, "submit_claimed_at__isnull": True, "upstream_id": ""}
-    for gen in Generation.objects.filter(user=user, **unsent):
-        gen.fail(SUSPENDED, SUSPENDED)
-        updated = Generation.objects.filter(pk=gen.pk, **unsent).update(
-            state=gen.state,
-            failure_code=gen.failure_code,
-            failure_reason=gen.failure_reason,
-            completed_at=gen.completed_at,
-            next_attempt_at=None,
-            history=gen.history,
-            updated_at=timezone.now(),
-        )
-        if updated:
-            failed.append(gen.pk)
-    return failed
+    """Fail the person's jobs that were never sent (those at the provider finish)."""
+    return pipeline.fail_unsent(Generation.objects.filter(user=user), SUSPENDED, SUSPENDED)
 
 
 def lift(*, user, by, reason: str = "") -> Suspension | None:

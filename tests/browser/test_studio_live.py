@@ -24,7 +24,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from studio.generations import outputs, queue, services
-from studio.generations.models import FINAL, Favourite, Generation, State
+from studio.generations.models import FINAL, PARAM_FIELDS, Favourite, Generation, State
 from studio.teams.models import Membership, Team
 from tests.generations.helpers import DEFAULTS, image_bytes
 from tests.worker import (
@@ -350,7 +350,7 @@ def test_remix_prefills_every_setting_and_reference_and_submits_only_on_generate
     assert_no_navigation(page, navigations)
     assert len(posts) == 1
     remix = Generation.objects.exclude(pk=original.pk).get()
-    for field in services.PARAM_FIELDS:
+    for field in PARAM_FIELDS:
         assert getattr(remix, field) == getattr(original, field), field
     old_refs, new_refs = list(original.inputs.all()), list(remix.inputs.all())
     assert [(r.role, r.url, r.media_type) for r in new_refs] == [

@@ -196,7 +196,7 @@ def test_the_other_pages_pass_axe_too(
     done, one failed), the delete confirmation, the password form, a 404; and the login
     page, signed out."""
     with mock.patch.object(queue, "enqueue"):
-        first, second = batches.submit(user=user, data=dict(DEFAULTS), inputs=[], count=2)
+        first, second = batches.create(user=user, data=dict(DEFAULTS), inputs=[], count=2)
     complete(first, (320, 180))
     second.fail("generation_failed", "The provider could not make this image.")
     context = browser.new_context(

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from studio.generations import services
-from studio.generations.models import Generation, PollLease, State
+from studio.generations.models import Generation, State, WorkerHeartbeat
 from studio.simulator.models import SimulatedJob
 from tests.generations.helpers import DEFAULTS
 from tests.worker import alive, cluster_processes, finish_worker, start_worker
@@ -28,7 +28,7 @@ def test_a_cluster_that_stopped_making_progress_is_detected_and_the_worker_exits
     w = start_worker(request, settings, "studio_worker", **FAST)
     try:
         w.wait_for(
-            lambda: PollLease.objects.filter(name__startswith=PollLease.HEARTBEAT).exists(),
+            lambda: WorkerHeartbeat.objects.exists(),
             timeout=40,
             what="the first heartbeat",
         )

@@ -98,9 +98,9 @@ def wait_while_alive(
 def clusters_up(count: int) -> bool:
     """`count` clusters have run a heartbeat task: a database row, so on either broker
     (django-q2's own cluster status lives in the cache, which only Redis shares)."""
-    from studio.generations.models import PollLease
+    from studio.generations.models import WorkerHeartbeat
 
-    return PollLease.objects.filter(name__startswith=PollLease.HEARTBEAT).count() >= count
+    return WorkerHeartbeat.objects.count() >= count
 
 
 def start_workers(count: int, env: dict[str, str], timeout: float = 60.0) -> list[Worker]:

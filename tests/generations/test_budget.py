@@ -7,8 +7,15 @@ import pytest
 import responses
 from django.utils import timezone
 
-from studio.generations import budget, pipeline, tasks
-from studio.generations.models import Generation, PollLease, RequestBudget, State
+from studio.generations import pipeline, tasks
+from studio.generations import provider_budget as budget
+from studio.generations.models import (
+    Generation,
+    PollLease,
+    RequestBudget,
+    State,
+    WorkerHeartbeat,
+)
 
 from .helpers import make_generation, upstream_generation
 from .pipeline_helpers import API, OUT_URL, answer_completed, make_due, submitted
@@ -147,13 +154,12 @@ def test_a_heartbeat_is_written_by_the_monitor_once_the_result_is_saved(db):
 
     from studio.generations.signals import HEARTBEAT_TASK
 
-    name = f"{PollLease.HEARTBEAT}w1"
     post_execute.send(sender="django_q", task={"func": HEARTBEAT_TASK, "success": False})
-    assert PollLease.last_beat(name) is None
+    assert WorkerHeartbeat.last("w1") is None
     post_execute.send(
         sender="django_q", task={"func": HEARTBEAT_TASK, "success": True, "result": "w1"}
     )
-    assert (timezone.now() - PollLease.last_beat(name)).total_seconds() < 5
+    assert (timezone.now() - WorkerHeartbeat.last("w1")).total_seconds() < 5
 
 
 def test_a_claim_lost_after_the_check_posts_nothing(owner, task_queue, real_api, monkeypatch):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from studio.accounts.models import upstream_user_id_for
 from studio.generations import pipeline, services, tasks
 from studio.generations.models import Generation, Reference, State
+from studio.generations.pipeline import loop
 from studio.upstream import facts
 from studio.upstream.client import reset_client
 
@@ -285,7 +286,7 @@ def test_missing_input_file_fails_without_posting(owner, task_queue, real_api):
 def test_price_estimate_is_stored(owner, task_queue):
     gen = make_generation(owner, model="uni-1-max")
     assert str(gen.estimated_price) == "0.1000"
-    assert services.request_body(gen)["model"] == "uni-1-max"
+    assert pipeline.request_body(gen)["model"] == "uni-1-max"
 
 
 def test_worker_does_not_overwrite_a_share_set_meanwhile(owner, team, task_queue, real_api):
@@ -322,9 +323,7 @@ def test_a_poll_turn_stops_taking_rows_when_its_time_budget_is_spent(
         settings.POLL_TURN_BUDGET_SECONDS = 10
         # The turn starts at 0 s, the first row is taken at 1 s, then the clock jumps.
         readings = [0.0, 1.0]
-        monkeypatch.setattr(
-            pipeline.time, "monotonic", lambda: readings.pop(0) if readings else 100.0
-        )
+        monkeypatch.setattr(loop.time, "monotonic", lambda: readings.pop(0) if readings else 100.0)
         assert pipeline.poll_due() == 1
     assert Generation.objects.filter(poll_count=1).count() == 1
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from studio.generations import pipeline, tasks
 from studio.generations.models import Generation, PollLease, State
+from studio.generations.pipeline import recovery
 
 from .helpers import make_generation, upstream_generation
 from .pipeline_helpers import API, make_due, submitted
@@ -110,9 +111,9 @@ def test_a_watchdog_that_loses_the_race_fails_nothing_again(owner, task_queue, c
         submit_claimed_at=timezone.now() - timedelta(minutes=10)
     )
     stuck = Q(pk=gen.pk, state=State.PENDING)
-    assert pipeline._fail_if_still(gen.pk, stuck, "submit_interrupted", "first")
+    assert recovery._fail_if_still(gen.pk, stuck, "submit_interrupted", "first")
     caplog.clear()
-    assert not pipeline._fail_if_still(gen.pk, stuck, "submit_interrupted", "second")
+    assert not recovery._fail_if_still(gen.pk, stuck, "submit_interrupted", "second")
     gen.refresh_from_db()
     assert gen.failure_reason == "first"
     assert [h["state"] for h in gen.history].count(State.FAILED) == 1

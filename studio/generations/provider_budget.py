@@ -23,10 +23,7 @@ POST_BUCKET = "post"
 
 def jobs_in_flight() -> int:
     """Jobs the provider is running for us, plus submits under way (they may be)."""
-    return (
-        Generation.objects.filter(state__in=[State.QUEUED, State.PROCESSING]).count()
-        + Generation.objects.filter(state=State.PENDING, submit_claimed_at__isnull=False).count()
-    )
+    return Generation.objects.at_provider().count() + Generation.objects.sending().count()
 
 
 def free_slots() -> int:

@@ -28,6 +28,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connections
 from django.utils import timezone
+from django_q.tasks import async_task
+
+from studio.core.memory import return_freed_memory
+from studio.generations import pipeline
+from studio.generations.models import WorkerHeartbeat
+from studio.generations.signals import HEARTBEAT_TASK
 
 log = logging.getLogger("studio.worker")
 
@@ -89,8 +95,6 @@ class Poller(threading.Thread):
         self.last_turn = time.monotonic()
 
     def run(self) -> None:
-        from studio.generations import pipeline
-
         while not self.stop.is_set():
             self.beat()
             try:
@@ -120,9 +124,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, stuck_after: float | None = None, **options) -> None:
-        from studio.core.memory import return_freed_memory
-        from studio.generations import pipeline
-
         # Before the download threads exist: each would otherwise keep its largest image.
         return_freed_memory()
         stuck_after = stuck_after or settings.WORKER_STUCK_SECONDS
@@ -159,12 +160,6 @@ class Command(BaseCommand):
 
     def _watch(self, worker_id, cluster, poller: Poller, stopping, stuck_after: float) -> str:
         """Enqueue heartbeats and check progress until stopped; the problem found, if any."""
-        from django_q.tasks import async_task
-
-        from studio.generations import pipeline
-        from studio.generations.models import PollLease
-
-        beat_name = f"{PollLease.HEARTBEAT}{worker_id}"
         started = time.monotonic()
         next_beat = 0.0
         next_redrive = started + settings.WORKER_REDRIVE_SECONDS
@@ -175,8 +170,8 @@ class Command(BaseCommand):
             if now >= next_beat:
                 try:
                     close_old_connections()
-                    async_task("studio.generations.tasks.heartbeat", worker_id, group="heartbeat")
-                    last = PollLease.last_beat(beat_name)
+                    async_task(HEARTBEAT_TASK, worker_id, group="heartbeat")
+                    last = WorkerHeartbeat.last(worker_id)
                 except Exception as exc:
                     # The database or the broker is away: not this worker's fault; the
                     # silence below still ends a worker that never recovers.

@@ -1,0 +1,138 @@
+"""Polling one row: GET it, take the provider's answer onto it, copy its outputs in."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from studio.upstream.client import get_client, new_request_id
+from studio.upstream.errors import DownloadError, UpstreamError
+
+from .. import outputs, timing
+from ..models import Generation, State
+from .rows import due_in, save
+
+log = logging.getLogger("studio.generations")
+
+# A completed job whose image cannot be downloaded yet is retried for this many polls.
+DOWNLOAD_MAX_POLLS = 20
+
+# Runs `fn(*args)` now or beside the loop (a thread pool); None: now, in the caller.
+Handoff = Callable[..., Any]
+
+
+def poll_one(gen: Generation, *, handoff: Handoff | None = None) -> None:
+    """GET one in-flight row and act on its upstream state. With a `handoff`, the download
+    of a completed job runs beside the loop, so it never delays the polls of other rows."""
+    request_id = new_request_id()
+    gen.poll_count += 1
+    gen.last_polled_at = timezone.now()
+    try:
+        answer = get_client().get_generation(gen.upstream_id, request_id=request_id)
+    except UpstreamError as exc:
+        gen.note_request("GET", exc.request_id or request_id, exc.status)
+        if exc.retryable:
+            delay = exc.retry_after if exc.retry_after is not None else poll_interval(gen)
+            gen.next_attempt_at = due_in(delay)
+        elif exc.status in (401, 403):
+            gen.fail("access_denied", exc.detail)
+        else:
+            gen.fail(
+                "generation_failed", f"the provider no longer answers for this job: {exc.detail}"
+            )
+        save(gen)
+        return
+    gen.note_request("GET", request_id, 200)
+    if answer.get("state") == "completed" and handoff is not None:
+        # Not polled again while the download runs; if it is lost with its process, the
+        # row is due again after this (at once when a worker starts: redrive).
+        gen.next_attempt_at = due_in(settings.DOWNLOAD_CLAIM_SECONDS)
+        save(gen)
+        handoff(fetch_outputs, gen.pk, answer.get("output") or [])
+        return
+    apply_upstream(gen, answer)
+    save(gen)
+
+
+def fetch_outputs(generation_id: int, answered: list[dict]) -> str:
+    """Copy a completed job's outputs in and complete the row (a handed-off download)."""
+    gen = Generation.objects.at_provider().filter(pk=generation_id).first()
+    if gen is None:
+        return "not in flight"
+    complete(gen, answered)
+    save(gen)
+    return gen.state
+
+
+def poll_interval(gen: Generation) -> float:
+    """Seconds until the row is next worth a GET (see timing.py)."""
+    return timing.next_poll_delay(gen, timezone.now())
+
+
+def apply_upstream(gen: Generation, answer: dict) -> None:
+    """Take the provider's answer for a job onto its row (unsaved)."""
+    state = answer.get("state")
+    if state == "failed":
+        gen.fail(
+            answer.get("failure_code") or "generation_failed", answer.get("failure_reason") or ""
+        )
+    elif state == "completed":
+        complete(gen, answer.get("output") or [])
+    elif state in ("queued", "processing"):
+        gen.set_state(state)
+        gen.next_attempt_at = due_in(poll_interval(gen))
+    else:
+        gen.next_attempt_at = due_in(poll_interval(gen))
+        log.warning("generation %s: unexpected upstream state %r", gen.pk, state)
+
+
+def complete(gen: Generation, answered: list[dict]) -> None:
+    """Copy every output into our storage now: the upstream URLs expire in an hour."""
+    images = [o for o in answered if isinstance(o, dict) and o.get("url")]
+    if not images:
+        gen.fail("output_not_found", "the job completed without any output")
+        return
+    stored = []
+    started = time.monotonic()
+    try:
+        for position, item in enumerate(images):
+            with get_client().download(item["url"]) as fh:
+                stored.append(outputs.store_output(gen, position, fh))
+        with transaction.atomic():
+            gen.outputs.all().delete()
+            for out in stored:
+                out.save()
+    except (DownloadError, outputs.OutputInvalid) as exc:
+        outputs.delete_files(n for o in stored for n in (o.file.name, o.thumbnail.name))
+        _download_failed(gen, exc)
+        return
+    except BaseException:
+        # Whatever stopped us (a second download of the same job won the race, a database
+        # error, a stop signal), no file is left without its row.
+        outputs.delete_files(n for o in stored for n in (o.file.name, o.thumbnail.name))
+        raise
+    gen.set_state(State.COMPLETED)
+    gen.completed_at = timezone.now()
+    gen.next_attempt_at = None
+    log.info(
+        "generation %s: %d output(s) stored in %.0f ms",
+        gen.pk,
+        len(stored),
+        (time.monotonic() - started) * 1000,
+    )
+
+
+def _download_failed(gen: Generation, exc: DownloadError | outputs.OutputInvalid) -> None:
+    retryable = isinstance(exc, DownloadError) and exc.retryable
+    if retryable and gen.poll_count < DOWNLOAD_MAX_POLLS:
+        gen.next_attempt_at = due_in(poll_interval(gen))
+        log.warning("generation %s: download failed, will retry: %s", gen.pk, exc)
+        return
+    detail = exc.detail if isinstance(exc, DownloadError) else str(exc)
+    gen.fail("output_not_found", f"The image could not be copied to the studio: {detail}.")

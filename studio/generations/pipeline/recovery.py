@@ -1,0 +1,93 @@
+"""Re-driving what lost its task: rows whose submit or poll was lost with a process or a
+broker, and jobs that ran far longer than any real one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import AT_PROVIDER, Generation, State
+from .loop import any_in_flight
+from .rows import ensure_poller, fail
+
+
+def redrive(*, at_start: bool = False) -> list[str]:
+    """Repair rows whose task was lost or that ran far too long; returns what was done.
+
+    `at_start` (a worker starting): whatever was in flight is polled at once rather than
+    when its next poll, or a lost download's claim, comes due, and unsent rows are sent.
+    """
+    now = timezone.now()
+    report = []
+    if at_start:
+        woken = Generation.objects.at_provider().update(next_attempt_at=now)
+        # A submit task lost with the broker: the claim keeps a live one from sending twice.
+        unsent = (
+            Generation.objects.unsent()
+            .filter(next_attempt_at__isnull=True)
+            .update(next_attempt_at=now)
+        )
+        report.append(f"{woken} in flight polled now, {unsent} unsent made due")
+    # A claimed submit that never finished: the POST may have gone out, so don't resend.
+    interrupted = Q(
+        state=State.PENDING,
+        submit_claimed_at__lt=now - timedelta(seconds=settings.STUCK_SUBMIT_SECONDS),
+        upstream_id="",
+    )
+    report += _fail_each(
+        interrupted,
+        "submit_interrupted",
+        "The worker stopped while sending this job; it may or may not have reached the provider.",
+        "interrupted",
+    )
+    # A pending row whose submit task was lost: make it due, the loop will send it.
+    lost = (
+        Generation.objects.unsent()
+        .filter(next_attempt_at__isnull=True, created_at__lt=now - timedelta(seconds=30))
+        .update(next_attempt_at=now)
+    )
+    if lost:
+        report.append(f"{lost} lost submits")
+    # In flight with no poll scheduled (e.g. a crash between two writes).
+    Generation.objects.at_provider().filter(next_attempt_at__isnull=True).update(
+        next_attempt_at=now
+    )
+    # Give up on jobs that have run far longer than any real one.
+    too_long = Q(
+        state__in=AT_PROVIDER,
+        created_at__lt=now - timedelta(seconds=settings.JOB_MAX_SECONDS),
+    )
+    report += _fail_each(
+        too_long, "timed_out", "No result arrived from the provider in time.", "timed out"
+    )
+    if any_in_flight() and ensure_poller():
+        report.append("poller restarted")
+    return report
+
+
+def _fail_each(still: Q, code: str, reason: str, label: str) -> list[str]:
+    """Fail every row matching `still`, each once however many workers re-drive at once."""
+    return [
+        f"{pk}: {label}"
+        for pk in Generation.objects.filter(still).values_list("pk", flat=True)
+        if _fail_if_still(pk, still, code, reason)
+    ]
+
+
+def _fail_if_still(pk: int, still: Q, code: str, reason: str) -> bool:
+    """Fail row `pk` if it still matches `still`; False when another worker got there first.
+
+    A conditional UPDATE decides: on PostgreSQL it holds the row lock until commit, and a
+    second worker's UPDATE re-checks `still` against the committed row, which no longer
+    matches; SQLite has one writer at a time. The row is read after the claim, so what a
+    poll wrote meanwhile is kept.
+    """
+    with transaction.atomic():
+        if not Generation.objects.filter(pk=pk).filter(still).update(updated_at=timezone.now()):
+            return False
+        fail(Generation.objects.get(pk=pk), code, reason)
+    return True

@@ -1,0 +1,134 @@
+"""Sending a row upstream: claim it, POST it at most once, retry or fail a refusal."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from studio.upstream.client import get_client, new_request_id
+from studio.upstream.errors import UnknownOutcome, UpstreamError
+
+from .. import provider_budget
+from ..models import Generation
+from .body import request_body
+from .polling import apply_upstream
+from .rows import due_in, ensure_poller, fail, save
+
+log = logging.getLogger("studio.generations")
+
+# Synchronous statuses of a POST that end the job, and the failure code each maps to.
+SUBMIT_FAILURE_CODES = {
+    401: "access_denied",
+    402: "budget_exhausted",
+    403: "access_denied",
+    413: "image_too_large",
+}
+
+
+def submit(generation_id: int) -> str:
+    """POST one pending row upstream, at most once. Returns what happened, for the log."""
+    claimable = Generation.objects.unsent().filter(pk=generation_id)
+    with transaction.atomic():
+        if not claimable.exists():
+            return "not claimable"
+        wait = provider_budget.take_post()
+        # The conditional UPDATE decides, not the check above: two workers may both have
+        # passed it (PostgreSQL's READ COMMITTED), only one of them changes the row.
+        if not wait and not claimable.update(
+            submit_claimed_at=timezone.now(), submit_attempts=F("submit_attempts") + 1
+        ):
+            return "not claimable"
+    if wait:
+        provider_budget.hold_back(generation_id, wait)
+        ensure_poller()
+        return f"waiting for a free slot ({wait:.1f} s)"
+    gen = Generation.objects.select_related("user").get(pk=generation_id)
+    request_id = new_request_id()
+    try:
+        body = request_body(gen)
+        answer = get_client().create_generation(body, request_id=request_id)
+    except UnknownOutcome as exc:
+        gen.note_request("POST", exc.request_id or request_id, None)
+        fail(
+            gen,
+            "submit_interrupted",
+            f"{exc.detail}. The job may or may not have been created upstream.",
+        )
+        return "unknown outcome"
+    except UpstreamError as exc:
+        gen.note_request("POST", exc.request_id or request_id, exc.status)
+        return _submit_refused(gen, exc)
+    except OSError as exc:
+        # An input file went missing from our own storage: nothing was sent.
+        fail(gen, "corrupt_input", f"an input image could not be read: {exc}")
+        return "failed: input"
+    gen.note_request("POST", request_id, 201)
+    return _submit_accepted(gen, answer)
+
+
+def fail_unsent(rows, code: str, reason: str) -> list[int]:
+    """Fail each of `rows` that is still unsent; the ids failed. The submit's claim is a
+    conditional UPDATE on the same condition, so a row is either sent or failed here,
+    never both (a suspension stops what its author had not sent yet this way)."""
+    failed = []
+    for gen in rows.unsent():
+        gen.fail(code, reason)
+        updated = (
+            Generation.objects.unsent()
+            .filter(pk=gen.pk)
+            .update(
+                state=gen.state,
+                failure_code=gen.failure_code,
+                failure_reason=gen.failure_reason,
+                completed_at=gen.completed_at,
+                next_attempt_at=None,
+                history=gen.history,
+                updated_at=timezone.now(),
+            )
+        )
+        if updated:
+            failed.append(gen.pk)
+    return failed
+
+
+def _submit_refused(gen: Generation, exc: UpstreamError) -> str:
+    """The provider said the job was not created: retry later, or fail the row."""
+    if exc.retryable and gen.submit_attempts < settings.UPSTREAM_SUBMIT_MAX_ATTEMPTS:
+        delay = exc.retry_after if exc.retry_after is not None else backoff(gen.submit_attempts)
+        gen.submit_claimed_at = None
+        gen.next_attempt_at = due_in(delay)
+        save(gen)
+        log.info("generation %s: submit answered %s, retrying in %.1fs", gen.pk, exc.status, delay)
+        ensure_poller()
+        return f"retry in {delay}"
+    if exc.retryable:
+        code = "rate_limited" if exc.status == 429 else "upstream_unavailable"
+        reason = f"{exc.detail} (gave up after {gen.submit_attempts} attempts)"
+    else:
+        code = SUBMIT_FAILURE_CODES.get(exc.status or 0, "invalid_request")
+        reason = exc.detail
+    fail(gen, code, reason)
+    return f"failed: {code}"
+
+
+def _submit_accepted(gen: Generation, answer: dict) -> str:
+    if not answer.get("id"):
+        # Accepted, but there is nothing to poll: the job may run (and be billed) upstream.
+        fail(gen, "submit_interrupted", "The provider accepted the job but returned no id.")
+        return "no id"
+    gen.upstream_id = str(answer["id"])
+    gen.submitted_at = timezone.now()
+    gen.poll_count = 0
+    apply_upstream(gen, answer)
+    save(gen)
+    ensure_poller()
+    return f"submitted as {gen.upstream_id}"
+
+
+def backoff(attempt: int) -> float:
+    """Seconds before resubmitting after `attempt` refusals without a Retry-After."""
+    return min(30.0, 2.0 ** max(1, attempt))
