@@ -7,7 +7,7 @@ PORT ?= 8000
 HTMX_VERSION := 2.0.9
 AXE_VERSION := 4.14.1
 
-.PHONY: install run test test-faults test-fast bench lint format screenshots vendor-htmx vendor-axe browser-deps clean
+.PHONY: install run test test-faults test-fast bench lint format screenshots vendor-htmx vendor-axe browser-deps oidc-provider clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,14 +33,22 @@ run: install
 	@echo "Studio: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the worker)"
 	$(BIN)/python manage.py runstudio --port $(PORT)
 
-test: install browser-deps
+# The real OpenID Connect provider the sign-in tests start (npm's oidc-provider, run by node),
+# installed from its lock file at install time so the tests themselves need no network.
+OIDC_PROVIDER := tests/oidc/provider
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --silent
+
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.package-lock.json
+
+test: install browser-deps oidc-provider
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
 
 # Kills, outages and upstream faults against a real web server and worker (tests/faults).
 test-faults: install
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -m faults tests/faults
 
-test-fast: install
+test-fast: install oidc-provider
 	$(BIN)/pytest -m "not browser and not e2e"
 
 lint: install

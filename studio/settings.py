@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -24,6 +25,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 def env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value not in (None, "") else default
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def env_int(name: str, default: int) -> int:
@@ -137,10 +143,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
-# django-axes' backend first: it refuses a locked-out pair before a password is checked.
+# django-axes' backend first: it refuses a locked-out pair before a password is checked. The
+# provider's backend acts only on the sign-in callback (it needs the nonce that view passes).
 AUTHENTICATION_BACKENDS = [
     "studio.accounts.backends.ThrottledSignIn",
     "django.contrib.auth.backends.ModelBackend",
+    "studio.accounts.oidc.StudioOIDCBackend",
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -149,6 +157,33 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 # STUDIO_SIGNUP=1 opens /accounts/signup/ (username, password, optional e-mail) to anyone;
 # off, accounts come from an admin, the `team` command's users or the identity provider.
 STUDIO_SIGNUP = env_bool("STUDIO_SIGNUP")
+
+# --- Single sign-on (OpenID Connect, through mozilla-django-oidc; see studio/accounts/oidc.py)
+# All three set: the sign-in page offers "Sign in with STUDIO_OIDC_NAME". The endpoints come
+# from the issuer's discovery document.
+STUDIO_OIDC_ISSUER = os.environ.get("STUDIO_OIDC_ISSUER", "").rstrip("/")
+STUDIO_OIDC_CLIENT_ID = os.environ.get("STUDIO_OIDC_CLIENT_ID", "")
+STUDIO_OIDC_CLIENT_SECRET = os.environ.get("STUDIO_OIDC_CLIENT_SECRET", "")
+STUDIO_OIDC_NAME = os.environ.get("STUDIO_OIDC_NAME", "")
+STUDIO_OIDC_SCOPES = os.environ.get("STUDIO_OIDC_SCOPES", "openid email profile")
+# A claim whose values (`team-slug` or `team-slug:role`) set team memberships at each sign-in.
+STUDIO_OIDC_TEAMS_CLAIM = os.environ.get("STUDIO_OIDC_TEAMS_CLAIM", "")
+# 1: a first provider sign-in joins the existing account with that e-mail, when the provider
+# says the address is verified. Off by default: an e-mail is not proof of owning an account.
+STUDIO_OIDC_LINK_BY_EMAIL = env_bool("STUDIO_OIDC_LINK_BY_EMAIL")
+# Signing out also ends the provider's session when it offers end_session_endpoint.
+STUDIO_OIDC_END_SESSION = env_bool("STUDIO_OIDC_END_SESSION", True)
+# 0: only the provider signs people in here (staff keep the admin's own sign-in page).
+STUDIO_PASSWORD_LOGIN = env_bool("STUDIO_PASSWORD_LOGIN", True)
+OIDC_RP_SIGN_ALGO = os.environ.get("STUDIO_OIDC_SIGN_ALGO", "RS256")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the provider's sign-out
+OIDC_TOKEN_USE_BASIC_AUTH = True  # client_secret_basic: every provider's default
+OIDC_TIMEOUT = env_float("STUDIO_OIDC_TIMEOUT", 10.0)
+OIDC_CLOCK_SKEW_SECONDS = 60
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+OIDC_REDIRECT_FIELD_NAME = "next"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -234,6 +269,10 @@ CONTENT_SECURITY_POLICY = {
 if S3_MEDIA_ORIGIN:
     # File views redirect the browser to presigned URLs on the bucket for every image.
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(S3_MEDIA_ORIGIN)
+if STUDIO_OIDC_ISSUER:
+    # Signing out posts to the studio, which redirects to the provider's end_session_endpoint:
+    # browsers hold a form's redirects to form-action too.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(origin_of(STUDIO_OIDC_ISSUER))
 X_FRAME_OPTIONS = "DENY"  # for browsers that predate frame-ancestors
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from studio.accounts import oidc_views
 from studio.accounts import views as account_views
 from studio.teams import invitation_views
 from studio.usage.urls import admin_urlpatterns as usage_admin_urls
@@ -17,6 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", account_views.StudioLoginView.as_view(), name="login"),
     path("accounts/signup/", account_views.signup, name="signup"),
+    path("accounts/oidc/login/", oidc_views.start, name="oidc_authentication_init"),
+    path("accounts/oidc/callback/", oidc_views.callback, name="oidc_authentication_callback"),
     path("accounts/logout/", account_views.StudioLogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",

@@ -107,3 +107,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     if db["ENGINE"] == "django.db.backends.sqlite3":
         name = Path(db["TEST"]["NAME"])
         db["TEST"]["NAME"] = str(name.with_name(f"{name.stem}-{os.getpid()}{name.suffix}"))
+
+
+# The suite's OpenID Connect provider (started on first use, once per session): here, so the
+# sign-in tests and the browser tests share one.
+from tests.oidc_provider import oidc_provider  # noqa: E402, F401

@@ -28,6 +28,26 @@ class Profile(models.Model):
         return f"profile of {self.user}"
 
 
+class ExternalIdentity(models.Model):
+    """A person as an identity provider knows them: (issuer, sub) is how a provider sign-in
+    finds its account again, whatever the person's name or e-mail becomes there."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities"
+    )
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_account_per_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
 def upstream_user_id_for(user) -> str:
     profile, _ = Profile.objects.get_or_create(user=user)
     return str(profile.upstream_user_id)

@@ -5,13 +5,19 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from . import session_hint
+from . import oidc, oidc_views, session_hint
 from .models import Theme, set_theme
 from .signup import SignupForm
 
@@ -35,8 +41,17 @@ def theme(request: HttpRequest) -> HttpResponse:
 
 
 class StudioLoginView(auth_views.LoginView):
-    """Django's LoginView (`username`, `password`), plus what the page offers besides:
-    a sign-up link when sign-up is open, and a word when a session has ended."""
+    """Django's LoginView (`username`, `password`), plus what the page offers besides: the
+    identity provider's button, a sign-up link when sign-up is open, and a word when a
+    session has ended. With STUDIO_PASSWORD_LOGIN=0 the password form is gone and a posted
+    password is refused (staff sign in at /admin/login/)."""
+
+    def post(self, request, *args, **kwargs):
+        if not settings.STUDIO_PASSWORD_LOGIN:
+            self.object = None
+            context = self.get_context_data(form=None, refused=True)
+            return self.render_to_response(context, status=403)
+        return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -44,6 +59,8 @@ class StudioLoginView(auth_views.LoginView):
             self.request
         )
         context["signup_open"] = settings.STUDIO_SIGNUP
+        context["password_login"] = settings.STUDIO_PASSWORD_LOGIN
+        context["oidc_name"] = oidc.provider_name() if oidc.enabled() else ""
         return context
 
     def render_to_response(self, context, **response_kwargs):
@@ -54,10 +71,16 @@ class StudioLoginView(auth_views.LoginView):
 
 
 class StudioLogoutView(auth_views.LogoutView):
-    """Sign-out on purpose: the sign-in page that follows says nothing about a lapsed session."""
+    """Sign-out on purpose: the studio's session ends; a provider sign-in also goes to the
+    provider's end_session_endpoint (RP-initiated logout) when it offers one, which sends the
+    browser back to the sign-in page. That page then says nothing about a lapsed session."""
 
     def post(self, request, *args, **kwargs):
+        id_token = request.session.get("oidc_id_token", "")
         response = super().post(request, *args, **kwargs)
+        at_provider = oidc_views.end_session_url(request, id_token)
+        if at_provider:
+            response = HttpResponseRedirect(at_provider)
         session_hint.forget(response)
         return response
 

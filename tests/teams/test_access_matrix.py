@@ -277,6 +277,8 @@ NOT_IN_THE_MATRIX = {
     "admin-usage": "staff only (staff_member_required), like the admin; tests/usage",
     "admin-usage-export": "staff only (staff_member_required), like the admin; tests/usage",
     "favicon": "a redirect to a static file",
+    "oidc_authentication_init": "signing in with the identity provider; tests/oidc",
+    "oidc_authentication_callback": "the identity provider's answer; tests/oidc",
     "signup": "making an account (STUDIO_SIGNUP=1); tests/accounts/test_signup",
     "invite": "accepting an invitation: whoever holds the link; tests/teams/test_invitations",
     "static": "static files",
