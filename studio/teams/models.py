@@ -40,6 +40,9 @@ class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Named in the identity provider's teams claim: the roles of members who sign in through
+    # the provider follow the claim at each sign-in (studio/teams/claims.py).
+    managed_by_claims = models.BooleanField(default=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )

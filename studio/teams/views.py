@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from studio.accounts.models import ExternalIdentity
+from studio.accounts.oidc import provider_name
 from studio.generations import access
 
 from . import invitations, services
@@ -77,6 +79,14 @@ def _members_page(request: HttpRequest, team: Team, *, error: str = "", status: 
         "memberships": memberships,
         "can_manage": can_manage,
         "invitations": invitations.listed_for(team) if can_manage else [],
+        "provider_name": provider_name(),
+        "provider_members": set(
+            ExternalIdentity.objects.filter(user__memberships__team=team).values_list(
+                "user_id", flat=True
+            )
+        )
+        if team.managed_by_claims
+        else set(),
         "my_role": team.role_of(request.user),
         "roles": Membership.Role.values,
         "error": error,

@@ -59,6 +59,8 @@ def test_invited_newcomer_signs_in_with_the_provider_and_joins(
     expect(page.get_by_text("Welcome to Design: you joined as editor.")).to_be_visible()
     alice = get_user_model().objects.get(username="alice")
     assert Membership.objects.role_of(alice, design) == "editor"
+    # Her groups at the provider name "video": she is in it too, as they say.
+    assert Membership.objects.role_of(alice, Team.objects.get(slug="video")) == "editor"
 
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("button", name="Yes, sign me out").click()
