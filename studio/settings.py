@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "studio.uploads",
     "studio.moderation",
     "studio.usage",
+    "studio.collections",
     "studio.api",
 ]
 
@@ -410,6 +411,9 @@ BATCH_MAX = env_int("STUDIO_BATCH_MAX", 4)
 # Originals one bulk download may put in its zip: the zip is streamed, but each file is a
 # read from storage, and a request that runs for minutes ties up a web worker.
 ZIP_MAX_FILES = env_int("STUDIO_ZIP_MAX_FILES", 100)
+# Bulk actions that higher apps add to the gallery's selection (action -> dotted path of a
+# function `(*, user, ids, data) -> message`): generations does not import them.
+BULK_ACTIONS = {"collect": "studio.collections.bulk.collect"}
 
 # --- Moderation ---------------------------------------------------------------------------
 # After this many confirmed violations in 30 days a person is suspended; 0 / unset: off.

@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("accounts/theme/", account_views.theme, name="theme"),
     path("teams/", include("studio.teams.urls")),
+    path("collections/", include("studio.collections.urls")),
     path("invite/<str:token>/", invitation_views.accept, name="invite"),
     path("uploads/", include("studio.uploads.urls")),
     path("", include("studio.usage.urls")),

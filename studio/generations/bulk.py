@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from studio.core.media import extension_for
@@ -105,6 +106,12 @@ def shareable_team(user, slug: str) -> Team:
             "Choose one of your teams (where you are an editor or owner) to share with."
         )
     return team
+
+
+def plugged_in(action: str) -> Callable | None:
+    """A bulk action a higher app adds (settings.BULK_ACTIONS), e.g. `collect`."""
+    path = settings.BULK_ACTIONS.get(action)
+    return import_string(path) if path else None
 
 
 def apply(*, user, action: str, ids: list[int], team_slug: str = "") -> Outcome:

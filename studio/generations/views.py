@@ -596,12 +596,15 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             # a dialog; without script this page asks).
             context = {"ids": ids, "count": len(ids), "next": back}
             return render(request, "generations/bulk_delete.html", context)
-        outcome = bulk.apply(
-            user=request.user, action=action, ids=ids, team_slug=request.POST.get("team", "")
-        )
+        if plugged := bulk.plugged_in(action):
+            message = plugged(user=request.user, ids=ids, data=request.POST)
+        else:
+            message = bulk.apply(
+                user=request.user, action=action, ids=ids, team_slug=request.POST.get("team", "")
+            ).message()
     except bulk.BulkError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    messages.success(request, outcome.message() + ".")
+    messages.success(request, message + ".")
     return redirect(back)
 
 

@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from studio.collections.models import Collection, CollectionItem
 from studio.generations.models import Batch, Favourite, Generation, Reference, State
 from studio.teams.models import Invitation, Membership, Team
 from studio.uploads.models import StagedUpload
@@ -79,6 +80,21 @@ no-team    404    404
 anonymous  login  login
 reviewer   404    404
 """
+# Issue 21: collections. "board" is the design team's (olga made it; alice's shared item in
+# it), "mine" alice's own (her shared and private items in it). "cnew" makes a team
+# collection; a viewer sees the team's collections but changes nothing (403, as on the
+# members page); reviewers see nothing of collections.
+COLLECTIONS = """
+           colls coll  mine  cnew  cadd  cremove cmove ccover cdelete bulk-collect
+author     200+  200+  200+  ok    ok    ok      ok    ok     ok      ok
+owner      200+  200+  404   ok    ok    ok      ok    ok     ok      ok
+editor     200+  200+  404   ok    ok    ok      ok    ok     ok      ok
+viewer     200+  200+  404   403   403   403     403   403    403     400
+other-team 200-  404   404   404   404   404     404   404    404     400
+no-team    200-  404   404   404   404   404     404   404    404     400
+anonymous  login login login login login login   login login  login   login
+reviewer   200-  404   404   404   404   404     404   404    404     400
+"""
 
 
 def _parse(table: str) -> dict[tuple[str, str], str]:
@@ -88,10 +104,16 @@ def _parse(table: str) -> dict[tuple[str, str], str]:
     }
 
 
-MATRIX = _parse(PAGES) | _parse(ACTIONS) | _parse(REUSE) | _parse(INVITES)
+MATRIX = _parse(PAGES) | _parse(ACTIONS) | _parse(REUSE) | _parse(INVITES) | _parse(COLLECTIONS)
 ROWS = ["author", "owner", "editor", "viewer", "other-team", "no-team", "anonymous", "reviewer"]
 # the header lines
-COLUMNS = PAGES.split()[:13] + ACTIONS.split()[:11] + REUSE.split()[:2] + INVITES.split()[:2]
+COLUMNS = (
+    PAGES.split()[:13]
+    + ACTIONS.split()[:11]
+    + REUSE.split()[:2]
+    + INVITES.split()[:2]
+    + COLLECTIONS.split()[:10]
+)
 # The staff reviewer (issue 9): staff holding the review permission see the review queue's
 # items (moderated failures) and nothing else of other people's, so none of alice's work
 # here; tests/generations/test_access.py and tests/moderation cover what they do see.
@@ -106,6 +128,8 @@ class World:
     private: Generation  # alice's, not shared
     failed: Generation  # alice's, failed retryably, shared with design
     source: Reference
+    board: Collection  # the design team's, with `shared` in it
+    mine: Collection  # alice's own, with `shared` and `private` in it
 
 
 @pytest.fixture
@@ -160,7 +184,12 @@ def world(db, task_queue) -> World:
     batch = Batch.objects.create(user=alice, size=1)
     Generation.objects.filter(pk=shared.pk).update(team=design, batch=batch, batch_position=1)
     shared.refresh_from_db()
-    return World(people, design, shared, private, failed, source)
+    board = Collection.objects.create(name="Board", user=people["owner"], team=design)
+    CollectionItem.objects.create(collection=board, generation=shared)
+    mine = Collection.objects.create(name="Mine", user=alice)
+    CollectionItem.objects.create(collection=mine, generation=shared, position=0)
+    CollectionItem.objects.create(collection=mine, generation=private, position=1)
+    return World(people, design, shared, private, failed, source, board, mine)
 
 
 # column -> (method, url, data, effect): `effect(world, user)` says whether the action
@@ -183,6 +212,14 @@ def _effects():
         "delete-team": lambda w, u: not exists(Team, pk=w.design.pk),
         "invite": lambda w, u: Invitation.objects.filter(team=w.design).count() == 2,
         "revoke": lambda w, u: exists(Invitation, token="open-link", revoked_at__isnull=False),
+        "cnew": lambda w, u: exists(Collection, team=w.design, name="New"),
+        "cadd": lambda w, u: exists(CollectionItem, collection=w.board, generation=w.failed),
+        "bulk-collect": lambda w, u: exists(
+            CollectionItem, collection=w.board, generation=w.failed
+        ),
+        "cremove": lambda w, u: not exists(CollectionItem, collection=w.board, generation=w.shared),
+        "ccover": lambda w, u: exists(Collection, pk=w.board.pk, cover=w.shared),
+        "cdelete": lambda w, u: not exists(Collection, pk=w.board.pk),
         "reference": lambda w, u: exists(
             StagedUpload, user=u, origin=f"output:{w.shared.outputs.get().pk}"
         ),
@@ -223,6 +260,20 @@ def _request(column: str, w: World):
         "tuse": ("get", "/teams/design/usage/", {}),
         "invite": ("post", "/teams/design/invites/", {"role": "viewer"}),
         "revoke": ("post", f"/teams/design/invites/{_open_invitation(w)}/revoke/", {}),
+        "colls": ("get", "/collections/", {}),
+        "coll": ("get", f"/collections/{w.board.pk}/", {}),
+        "mine": ("get", f"/collections/{w.mine.pk}/", {}),
+        "cnew": ("post", "/collections/", {"name": "New", "team": "design"}),
+        "cadd": ("post", f"/collections/{w.board.pk}/add/", {"ids": w.failed.pk}),
+        "cremove": ("post", f"/collections/{w.board.pk}/remove/", {"ids": g}),
+        "cmove": ("post", f"/collections/{w.board.pk}/move/", {"id": g, "before": ""}),
+        "ccover": ("post", f"/collections/{w.board.pk}/cover/", {"id": g}),
+        "cdelete": ("post", f"/collections/{w.board.pk}/delete/", {}),
+        "bulk-collect": (
+            "post",
+            "/generations/bulk/",
+            {"action": "collect", "collection": w.board.pk, "ids": w.failed.pk},
+        ),
     }[column]
 
 
@@ -256,6 +307,13 @@ COVERS = {
     "team-usage": "tuse",  # the team's owners; 404 for everyone else
     "team-invites": "invite",
     "team-invite-revoke": "revoke",
+    "collections": "colls",  # GET; POST is "cnew"
+    "collection": "coll",  # a team's; "mine" is a personal one
+    "collection-add": "cadd",
+    "collection-remove": "cremove",
+    "collection-move": "cmove",
+    "collection-cover": "ccover",
+    "collection-delete": "cdelete",
 }
 # Views outside the studio's access rule, each for a reason.
 NOT_IN_THE_MATRIX = {
@@ -285,14 +343,15 @@ NOT_IN_THE_MATRIX = {
 }
 
 # What "+" looks for, when it is not alice's shared card.
-MARKERS = {"teams": 'data-team="design"'}
+MARKERS = {"teams": 'data-team="design"', "colls": "data-collection-id"}
 
 CELLS = [(row, column) for row in ROWS for column in COLUMNS]
 
 
 def test_the_matrix_is_complete():
-    assert len(COLUMNS) == 28 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
-    assert set(COVERS.values()) | {"unshare", "remix", "refer", "add"} == set(COLUMNS)
+    assert len(COLUMNS) == 38 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
+    extra = {"unshare", "remix", "refer", "add", "mine", "cnew", "bulk-collect"}
+    assert set(COVERS.values()) | extra == set(COLUMNS)
 
 
 @pytest.mark.parametrize("row,column", CELLS, ids=[f"{r}-{c}" for r, c in CELLS])

@@ -1,0 +1,41 @@
+"""A collection's page of cards: its own order (position, then id), paged by keyset like
+every other gallery (no OFFSET however deep)."""
+
+from __future__ import annotations
+
+import base64
+
+from django.db.models import F, Q, QuerySet
+
+from studio.generations.gallery import PAGE_SIZE, Page
+from studio.generations.models import Generation
+
+
+def encode_cursor(gen: Generation) -> str:
+    return base64.urlsafe_b64encode(f"{gen.slot}|{gen.pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        slot, pk = base64.urlsafe_b64decode(padded).decode().split("|", 1)
+        return int(slot), int(pk)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def ordered(items: QuerySet[Generation]) -> QuerySet[Generation]:
+    """`items` (access.items_of, which joins the collection's rows) in the collection's order,
+    each with its `slot`."""
+    return items.annotate(slot=F("collection_items__position")).order_by("slot", "id")
+
+
+def page_of(items: QuerySet[Generation], cursor: str | None, size: int = PAGE_SIZE) -> Page:
+    qs = ordered(items).select_related("user", "team", "batch").prefetch_related("outputs")
+    if cursor and (position := decode_cursor(cursor)):
+        slot, pk = position
+        qs = qs.filter(Q(slot__gt=slot) | Q(slot=slot, pk__gt=pk))
+    got = list(qs[: size + 1])
+    more = len(got) > size
+    got = got[:size]
+    return Page(items=got, next_cursor=encode_cursor(got[-1]) if more and got else None)

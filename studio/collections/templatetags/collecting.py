@@ -1,0 +1,53 @@
+"""The collections' pieces in the gallery's templates (cards, bulk bar, detail page): the
+seam through which studio.generations shows collections without importing them."""
+
+from __future__ import annotations
+
+from django import template
+
+from .. import access
+
+register = template.Library()
+
+
+def _choices(context) -> list:
+    """The collections the person may add to, asked once per request however many cards."""
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return []
+    if not hasattr(request, "_collect_choices"):
+        request._collect_choices = list(
+            access.editable_collections(request.user).select_related("team").order_by("name", "pk")
+        )
+    return request._collect_choices
+
+
+@register.inclusion_tag("collections/_collect_form.html", takes_context=True)
+def collect_form(context, gen, back: str = "") -> dict:
+    """ "Add to collection" for one image (a card's More menu, the detail page)."""
+    return {
+        "gen": gen,
+        "choices": _choices(context),
+        "back": back,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("collections/_bulk_collect.html", takes_context=True)
+def collect_bulk(context) -> dict:
+    """The bulk bar's `collect` action and its choice of collection."""
+    current = context.get("collection")
+    return {"choices": _choices(context), "current": current}
+
+
+@register.inclusion_tag("collections/_card_tools.html", takes_context=True)
+def collection_tools(context, gen) -> dict:
+    """On a collection's own page, for its editors: earlier / later, cover, remove."""
+    collection = context.get("collection")
+    editable = bool(collection) and context.get("collection_editable", False)
+    return {
+        "gen": gen,
+        "collection": collection if editable else None,
+        "back": context.get("filtered_url", ""),
+        "csrf_token": context.get("csrf_token"),
+    }
