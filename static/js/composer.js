@@ -453,6 +453,30 @@
     form.querySelectorAll(".has-error").forEach((el) => el.classList.remove("has-error"));
   });
 
+  // Each accepted submit brings the form's next one-time key (HX-Trigger
+  // "studio:submission-key"). It goes in only once a repeat of the last click can no longer
+  // come: a double click or a second Ctrl+Enter sends the used key, which the server
+  // answers without a second job. Changing the form puts it in at once.
+  const KEY_DELAY_MS = 1500;
+  let nextKey = null;
+  let keyTimer = null;
+  function applyNextKey() {
+    clearTimeout(keyTimer);
+    const field = document.querySelector(FORM + " [data-submission-key]");
+    if (nextKey && field) field.value = nextKey;
+    nextKey = null;
+  }
+  document.addEventListener("studio:submission-key", (event) => {
+    nextKey = event.detail && event.detail.value;
+    clearTimeout(keyTimer);
+    keyTimer = setTimeout(applyNextKey, KEY_DELAY_MS);
+  });
+  ["input", "change"].forEach((type) => {
+    document.addEventListener(type, (event) => {
+      if (nextKey && event.target.closest && event.target.closest(FORM)) applyNextKey();
+    });
+  });
+
   // htmx re-renders the form after a failed submit: redraw and move focus to the errors.
   document.addEventListener("htmx:load", (event) => init(event.target));
   if (document.readyState === "loading") {

@@ -95,3 +95,21 @@ class HtmxLoginRedirectMiddleware:
         if current.query:
             back += f"?{current.query}"
         return HttpResponseClientRedirect(f"{login}?{urlencode({'next': back}, safe='/')}")
+
+
+class NoStoreHtmlMiddleware:
+    """Every HTML page here shows data that changes (a new card, a deleted item, a spent
+    budget), and Chromium shows a page without Cache-Control from its cache on Back: after
+    Generate → Usage → Back the new card was missing, after Delete → Back the deleted image
+    was shown. `no-store` makes Back ask the server again. A response that already says how
+    to cache (files, a view's own header) keeps its choice."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith("text/html") and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -40,6 +40,14 @@ class Kept:
 class ComposerDisplay:
     """Read-only views of a GenerationForm's state, for its template."""
 
+    def submission_key(self) -> str:
+        """The form's one-time key: a refused form keeps the key it was sent with (a refused
+        post used nothing up), a new form gets none here ({% submission_key %} makes one)."""
+        if not self.is_bound:
+            return ""
+        key = self.data.get("submission_key", "")
+        return key if 0 < len(key) <= 64 else ""
+
     def _current_choice(self, name: str, allowed: list[str], default: str) -> str:
         value = self[name].value()
         return value if value in allowed else default

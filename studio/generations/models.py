@@ -471,3 +471,27 @@ def card_version(updated_at, team_id) -> str:
     """A card's version: the pipeline saves `updated_at` with every step it takes, and
     sharing moves `team`; the gallery poll answers only the cards whose version moved."""
     return f"{updated_at.timestamp():.6f}-{team_id or 0}"
+
+
+class SubmissionKey(models.Model):
+    """A one-time submission key the form (or a Retry button) carried: the first post with
+    it claims the row and records what it made; a repeat of the key (a double click, a
+    second Ctrl+Enter, a resent form) finds the row and makes nothing. Rows are dropped a
+    day after they were made (submission_keys.claim clears the person's old ones)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submission_keys"
+    )
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Null while the first post runs; then the ids it made (empty: it made nothing).
+    finished_at = models.DateTimeField(null=True, blank=True)
+    generation_ids = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_submission_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"submission key of user {self.user_id}"

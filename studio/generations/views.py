@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import push_url, replace_url, reswap, retarget
+from django_htmx.http import push_url, replace_url, reswap, retarget, trigger_client_event
 
 from studio.core.files import file_response
 from studio.core.media import extension_for
@@ -31,11 +31,12 @@ from studio.teams.models import Membership, Team
 from studio.upstream import facts
 from studio.usage.budgets import OverBudget
 
-from . import access, batches, bulk, gallery, lineage, prefill, services
+from . import access, batches, bulk, gallery, lineage, prefill, services, submission_keys
 from .composer import Kept
 from .forms import GenerationForm
 from .models import FINAL, PARAM_FIELDS, Generation, Output, Reference, card_version
 from .prompt_history import recent_prompts
+from .submission_keys import new_key
 
 # Stored files never change under a name (a new file gets a new name): a browser may keep
 # one a day. A presigned S3 redirect is kept for less (see studio.core.files).
@@ -238,13 +239,37 @@ def prompt_history(request: HttpRequest) -> JsonResponse:
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
     # An oversized body was refused unread by studio.core.middleware.BodyLimitMiddleware.
+    key = submission_keys.posted(request)
+    if key and submission_keys.claim(user=request.user, key=key) is not None:
+        # A double click or a resent form: the first post's result, nothing made again.
+        if request.htmx:
+            return _key_renewed(reswap(HttpResponse(""), "none"))
+        return redirect("studio")
+    made = None
+    try:
+        response, made = _create(request)
+    finally:
+        if key:
+            submission_keys.settle(user=request.user, key=key, made=made)
+    return response
+
+
+def _key_renewed(response: HttpResponse) -> HttpResponse:
+    """The composer's next one-time key (composer.js puts it in once a repeat of the last
+    click can no longer come)."""
+    return trigger_client_event(response, "studio:submission-key", {"value": new_key()})
+
+
+def _create(request: HttpRequest) -> tuple[HttpResponse, list[int] | None]:
+    """The submission itself: its answer, and the ids it made (None when refused)."""
     try:
         suspension.check_may_submit(request.user)
     except suspension.Suspended as refused:
-        return _refused(request, refused, status=403)
+        return _refused(request, refused, status=403), None
     form = GenerationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
-        return _form_again(request, form, htmx_status=400 if "count" in form.errors else 200)
+        status = 400 if "count" in form.errors else 200
+        return _form_again(request, form, htmx_status=status), None
     count = form.cleaned_data["count"]
     # The rate limit counts every image of the batch before batches.create saves any (the
     # budget is checked inside, under its lock).
@@ -252,7 +277,7 @@ def create(request: HttpRequest) -> HttpResponse:
         form.add_error(None, _rate_message(wait))
         response = _form_again(request, form, htmx_status=429, status=429)
         response["Retry-After"] = str(wait)
-        return response
+        return response, None
     try:
         gens = batches.create(
             user=request.user,
@@ -263,14 +288,15 @@ def create(request: HttpRequest) -> HttpResponse:
         )
     except OverBudget as refused:
         form.add_error(None, refused.message)
-        return _form_again(request, form, htmx_status=400)
+        return _form_again(request, form, htmx_status=400), None
+    made = [g.pk for g in gens]
     announcement = (
         "Submitted: the image is on its way."
         if count == 1
         else f"Submitted: {count} images are on their way."
     )
     if request.htmx:
-        return _new_cards(request, gens, announcement)
+        return _key_renewed(_new_cards(request, gens, announcement)), made
     # Without JavaScript the page reloads: keep the prompt and settings for the next try,
     # as the htmx form does.
     request.session[LAST_SETTINGS] = {
@@ -278,7 +304,7 @@ def create(request: HttpRequest) -> HttpResponse:
         "count": count,
     }
     messages.success(request, announcement)
-    return redirect("studio")
+    return redirect("studio"), made
 
 
 def _form_again(request: HttpRequest, form, *, htmx_status: int, status: int = 400) -> HttpResponse:
@@ -443,33 +469,53 @@ def share(request: HttpRequest, generation_id: int) -> HttpResponse:
 @require_POST
 def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
     gen = access.get_generation_for(request.user, generation_id, write=True)
+    key = submission_keys.posted(request)
+    if key and (first := submission_keys.claim(user=request.user, key=key)) is not None:
+        # A double click on Retry: the first click's retry, nothing made again.
+        if request.htmx:
+            return reswap(HttpResponse(""), "none")
+        made = first.generation_ids
+        return redirect("generation-detail", made[0] if made else gen.pk)
+    made = None
+    try:
+        response, made = _retry(request, gen)
+    finally:
+        if key:
+            submission_keys.settle(user=request.user, key=key, made=made)
+    return response
+
+
+def _retry(request: HttpRequest, gen: Generation) -> tuple[HttpResponse, list[int] | None]:
     try:
         suspension.check_may_submit(request.user)
     except suspension.Suspended as refused:
-        return _refused(request, refused, status=403)
+        return _refused(request, refused, status=403), None
     if not gen.retryable:
         messages.error(request, "Only a failure that may succeed on a second try can be retried.")
-        return redirect("generation-detail", gen.pk)
+        return redirect("generation-detail", gen.pk), None
     if wait := services.submit_wait_seconds(user=request.user, n=1):
         response = HttpResponse(
             _rate_message(wait), status=429, content_type="text/plain; charset=utf-8"
         )
         response["Retry-After"] = str(wait)
-        return response
+        return response, None
     try:
         new = services.retry_generation(gen)
     except OverBudget as refused:
         if request.htmx:
             # Shown in the page's toast (gallery.js shows a plain-text error body).
-            return HttpResponse(
+            response = HttpResponse(
                 refused.message, status=400, content_type="text/plain; charset=utf-8"
             )
+            return response, None
+        # Back to the page the Retry was on, with the reason: the browser must not stay
+        # on the retry URL (reloading it would post again).
         messages.error(request, refused.message)
-        return render(request, "generations/detail.html", _detail_context(request, gen), status=400)
+        return redirect(_back(request, reverse("generation-detail", args=[gen.pk]))), None
     if request.htmx:
-        return _new_card(request, new, "Retrying: a new generation was submitted.")
+        return _new_card(request, new, "Retrying: a new generation was submitted."), [new.pk]
     messages.success(request, "Retrying: a new generation was submitted.")
-    return redirect("generation-detail", new.pk)
+    return redirect("generation-detail", new.pk), [new.pk]
 
 
 @login_required
