@@ -223,6 +223,7 @@ def test_retry_of_a_batch_member_is_checked_too(owner_client, owner, task_queue,
     member.fail("generation_failed", "boom")
     member.save()
     budgets.set_cap(user=owner, monthly=Decimal("0.05"))  # 0.0404 still held by the other
-    response = owner_client.post(f"/generations/{member.pk}/retry/")
-    assert response.status_code == 400
+    response = owner_client.post(f"/generations/{member.pk}/retry/", follow=True)
+    assert response.redirect_chain == [(f"/generations/{member.pk}/", 302)]
+    assert "budget" in response.content.decode()
     assert Generation.objects.count() == 2
