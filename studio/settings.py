@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its time and count cover every request, whatever answers it.
+    "studio.core.observe.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "studio.core.middleware.NoStoreHtmlMiddleware",
     "studio.core.middleware.BodyLimitMiddleware",
@@ -442,6 +444,13 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 0.5
+
+# --- Observability (README, Deploy: metrics and logs) -------------------------------------
+# /metrics answers only a request bearing this token (404 otherwise, and while unset).
+METRICS_TOKEN = os.environ.get("STUDIO_METRICS_TOKEN", "")
+# studio_worker serves its own /metrics (the same token) on this port; 0: not served.
+WORKER_METRICS_PORT = env_int("STUDIO_WORKER_METRICS_PORT", 0)
+WORKER_METRICS_ADDRESS = os.environ.get("STUDIO_WORKER_METRICS_ADDRESS", "0.0.0.0")
 
 LOGGING = {
     "version": 1,

@@ -6,4 +6,8 @@ class GenerationsConfig(AppConfig):
     label = "generations"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the receivers; needs the models loaded)
+        from studio.core import metrics as studio_metrics
+
+        from . import metrics, signals  # noqa: F401  (signals connects the receivers)
+
+        studio_metrics.register("generations", metrics.collect_state)

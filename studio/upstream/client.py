@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from . import facts
+from . import facts, metrics
 from .errors import DownloadError, UnknownOutcome, UpstreamError
 
 log = logging.getLogger("studio.upstream")
@@ -111,6 +111,7 @@ class LumaClient:
         try:
             response = self.session.get(url, stream=True, timeout=self.timeout)
         except requests.RequestException as exc:
+            metrics.DOWNLOADS.labels(outcome="broken").inc()
             raise DownloadError(None, f"could not fetch the output: {exc}", retryable=True) from exc
         with response:
             log.info(
@@ -120,6 +121,7 @@ class LumaClient:
                 (time.monotonic() - started) * 1000,
             )
             if response.status_code != 200:
+                metrics.DOWNLOADS.labels(outcome="http_error").inc()
                 raise DownloadError(
                     response.status_code,
                     f"the output URL answered HTTP {response.status_code}",
@@ -127,6 +129,7 @@ class LumaClient:
                 )
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > cap:
+                metrics.DOWNLOADS.labels(outcome="too_large").inc()
                 raise DownloadError(
                     200, f"output is {declared} bytes, over the {cap} limit", retryable=False
                 )
@@ -144,10 +147,14 @@ class LumaClient:
                     spool.write(chunk)
             except requests.RequestException as exc:
                 spool.close()
+                metrics.DOWNLOADS.labels(outcome="broken").inc()
                 raise DownloadError(None, f"the download broke off: {exc}", retryable=True) from exc
             except DownloadError:
                 spool.close()
+                metrics.DOWNLOADS.labels(outcome="too_large").inc()
                 raise
+        metrics.DOWNLOADS.labels(outcome="ok").inc()
+        metrics.DOWNLOAD_BYTES.inc(size)
         spool.seek(0)
         return spool
 
@@ -174,6 +181,7 @@ class LumaClient:
                 timeout=timeout or self.timeout,
             )
         except requests.RequestException as exc:
+            metrics.answered(method, None, time.monotonic() - started)
             if _never_sent(exc):
                 log.warning(
                     "upstream %s %s -> no connection (%s) request_id=%s",
@@ -203,6 +211,7 @@ class LumaClient:
                 request_id=request_id,
             ) from exc
         elapsed = (time.monotonic() - started) * 1000
+        metrics.answered(method, response.status_code, elapsed / 1000)
         seen_id = response.headers.get("X-Request-Id", request_id)
         log.info(
             "upstream %s %s -> %s in %.0f ms request_id=%s",

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from .. import provider_budget, timing
+from .. import metrics, provider_budget, timing
 from ..models import Generation, PollLease
 from .polling import Handoff, poll_one
 from .rows import due_in
@@ -54,8 +54,11 @@ def poll_due(
             handoff(submit, gen.pk)
         handled += 1
     rows = list(Generation.objects.at_provider().due(now).select_related("user")[:batch])
+    if gets is not None:
+        metrics.GET_BUDGET_AVAILABLE.set(gets.available())
     if gets is not None and len(rows) > gets.available():
         rows.sort(key=lambda g: timing.likelihood_done(g, now), reverse=True)
+        metrics.GETS_DEFERRED.inc(len(rows) - gets.available())
         rows = rows[: gets.available()]
     started = time.monotonic()
     for gen in rows:
@@ -142,20 +145,25 @@ def run_loop(
             pool.submit(_in_thread, fn, *args)
 
         renew = _Renewer(token)
-        while not stop.is_set():
-            if not PollLease.acquire(token):
-                result = "lease lost"
-                break
-            if beat is not None:
-                beat()
-            poll_due(handoff=handoff, gets=gets, renew=renew)
-            if idle_exit and not any_in_flight():
-                result = "idle"
-                break
-            if seconds is not None and time.monotonic() - started >= seconds:
-                result = "turn over"
-                break
-            stop.wait(_sleep_before_next())
+        try:
+            while not stop.is_set():
+                if not PollLease.acquire(token):
+                    result = "lease lost"
+                    break
+                metrics.LEASE_HELD.set(1)
+                metrics.LOOP_TURNS.inc()
+                if beat is not None:
+                    beat()
+                poll_due(handoff=handoff, gets=gets, renew=renew)
+                if idle_exit and not any_in_flight():
+                    result = "idle"
+                    break
+                if seconds is not None and time.monotonic() - started >= seconds:
+                    result = "turn over"
+                    break
+                stop.wait(_sleep_before_next())
+        finally:
+            metrics.LEASE_HELD.set(0)
     return result
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from studio.upstream.client import get_client, new_request_id
 from studio.upstream.errors import DownloadError, UpstreamError
 
-from .. import outputs, timing
+from .. import metrics, outputs, timing
 from ..models import Generation, State
 from .rows import due_in, save
 
@@ -32,12 +34,14 @@ def poll_one(gen: Generation, *, handoff: Handoff | None = None) -> None:
     of a completed job runs beside the loop, so it never delays the polls of other rows."""
     request_id = new_request_id()
     gen.poll_count += 1
+    previous_poll = gen.last_polled_at
     gen.last_polled_at = timezone.now()
     try:
         answer = get_client().get_generation(gen.upstream_id, request_id=request_id)
     except UpstreamError as exc:
         gen.note_request("GET", exc.request_id or request_id, exc.status)
         if exc.retryable:
+            metrics.RETRIES.labels(method="GET").inc()
             delay = exc.retry_after if exc.retry_after is not None else poll_interval(gen)
             gen.next_attempt_at = due_in(delay)
         elif exc.status in (401, 403):
@@ -49,23 +53,40 @@ def poll_one(gen: Generation, *, handoff: Handoff | None = None) -> None:
         save(gen)
         return
     gen.note_request("GET", request_id, 200)
+    done_at = provider_done_at(answer, previous_poll, gen.last_polled_at)
     if answer.get("state") == "completed" and handoff is not None:
         # Not polled again while the download runs; if it is lost with its process, the
         # row is due again after this (at once when a worker starts: redrive).
         gen.next_attempt_at = due_in(settings.DOWNLOAD_CLAIM_SECONDS)
         save(gen)
-        handoff(fetch_outputs, gen.pk, answer.get("output") or [])
+        handoff(fetch_outputs, gen.pk, answer.get("output") or [], done_at)
         return
-    apply_upstream(gen, answer)
+    apply_upstream(gen, answer, provider_done=done_at)
     save(gen)
 
 
-def fetch_outputs(generation_id: int, answered: list[dict]) -> str:
+def provider_done_at(answer: dict, previous_poll: datetime | None, seen_at: datetime) -> datetime:
+    """When the provider finished a job: its own `completed_at` if it says, else halfway
+    between the GET that last saw it running and the one that saw it done (the expected
+    moment, for a finish that falls anywhere between them)."""
+    said = answer.get("completed_at")
+    if isinstance(said, str):
+        parsed = parse_datetime(said)
+        if parsed is not None and parsed.tzinfo is not None:
+            return min(parsed, seen_at)
+    if previous_poll is None or previous_poll >= seen_at:
+        return seen_at
+    return previous_poll + (seen_at - previous_poll) / 2
+
+
+def fetch_outputs(
+    generation_id: int, answered: list[dict], provider_done: datetime | None = None
+) -> str:
     """Copy a completed job's outputs in and complete the row (a handed-off download)."""
     gen = Generation.objects.at_provider().filter(pk=generation_id).first()
     if gen is None:
         return "not in flight"
-    complete(gen, answered)
+    complete(gen, answered, provider_done=provider_done)
     save(gen)
     return gen.state
 
@@ -75,7 +96,7 @@ def poll_interval(gen: Generation) -> float:
     return timing.next_poll_delay(gen, timezone.now())
 
 
-def apply_upstream(gen: Generation, answer: dict) -> None:
+def apply_upstream(gen: Generation, answer: dict, *, provider_done: datetime | None = None) -> None:
     """Take the provider's answer for a job onto its row (unsaved)."""
     state = answer.get("state")
     if state == "failed":
@@ -83,7 +104,7 @@ def apply_upstream(gen: Generation, answer: dict) -> None:
             answer.get("failure_code") or "generation_failed", answer.get("failure_reason") or ""
         )
     elif state == "completed":
-        complete(gen, answer.get("output") or [])
+        complete(gen, answer.get("output") or [], provider_done=provider_done)
     elif state in ("queued", "processing"):
         gen.set_state(state)
         gen.next_attempt_at = due_in(poll_interval(gen))
@@ -92,8 +113,12 @@ def apply_upstream(gen: Generation, answer: dict) -> None:
         log.warning("generation %s: unexpected upstream state %r", gen.pk, state)
 
 
-def complete(gen: Generation, answered: list[dict]) -> None:
-    """Copy every output into our storage now: the upstream URLs expire in an hour."""
+def complete(
+    gen: Generation, answered: list[dict], *, provider_done: datetime | None = None
+) -> None:
+    """Copy every output into our storage now: the upstream URLs expire in an hour.
+    `provider_done`: when the provider finished it (default: now, as the answer came)."""
+    provider_done = provider_done or timezone.now()
     images = [o for o in answered if isinstance(o, dict) and o.get("url")]
     if not images:
         gen.fail("output_not_found", "the job completed without any output")
@@ -117,9 +142,10 @@ def complete(gen: Generation, answered: list[dict]) -> None:
         # error, a stop signal), no file is left without its row.
         outputs.delete_files(n for o in stored for n in (o.file.name, o.thumbnail.name))
         raise
-    gen.set_state(State.COMPLETED)
     gen.completed_at = timezone.now()
+    gen.set_state(State.COMPLETED)
     gen.next_attempt_at = None
+    metrics.ADDED_LATENCY.observe(max(0.0, (gen.completed_at - provider_done).total_seconds()))
     log.info(
         "generation %s: %d output(s) stored in %.0f ms",
         gen.pk,
@@ -131,6 +157,7 @@ def complete(gen: Generation, answered: list[dict]) -> None:
 def _download_failed(gen: Generation, exc: DownloadError | outputs.OutputInvalid) -> None:
     retryable = isinstance(exc, DownloadError) and exc.retryable
     if retryable and gen.poll_count < DOWNLOAD_MAX_POLLS:
+        metrics.RETRIES.labels(method="download").inc()
         gen.next_attempt_at = due_in(poll_interval(gen))
         log.warning("generation %s: download failed, will retry: %s", gen.pk, exc)
         return

@@ -12,7 +12,7 @@ from django.utils import timezone
 from studio.upstream.client import get_client, new_request_id
 from studio.upstream.errors import UnknownOutcome, UpstreamError
 
-from .. import provider_budget
+from .. import metrics, provider_budget
 from ..models import Generation
 from .body import request_body
 from .polling import apply_upstream
@@ -43,6 +43,7 @@ def submit(generation_id: int) -> str:
         ):
             return "not claimable"
     if wait:
+        metrics.POSTS_HELD_BACK.inc()
         provider_budget.hold_back(generation_id, wait)
         ensure_poller()
         return f"waiting for a free slot ({wait:.1f} s)"
@@ -101,6 +102,7 @@ def _submit_refused(gen: Generation, exc: UpstreamError) -> str:
         delay = exc.retry_after if exc.retry_after is not None else backoff(gen.submit_attempts)
         gen.submit_claimed_at = None
         gen.next_attempt_at = due_in(delay)
+        metrics.RETRIES.labels(method="POST").inc()
         save(gen)
         log.info("generation %s: submit answered %s, retrying in %.1fs", gen.pk, exc.status, delay)
         ensure_poller()

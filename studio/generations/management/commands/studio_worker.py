@@ -16,9 +16,11 @@ import contextlib
 import ctypes
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -30,6 +32,7 @@ from django.db import close_old_connections, connections
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from studio.core import metrics as studio_metrics
 from studio.core.memory import return_freed_memory
 from studio.generations import pipeline
 from studio.generations.models import WorkerHeartbeat
@@ -42,6 +45,32 @@ MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
 EXIT_STUCK = 3
 STOP_GRACE_SECONDS = 10
 STUCK_GRACE_SECONDS = 3
+# Set when studio_worker made its metrics directory itself (and so removes it at exit).
+OWN_METRICS_DIR = "STUDIO_WORKER_OWNS_METRICS_DIR"
+
+
+def _serve_metrics() -> None:
+    """Serve this worker's /metrics on STUDIO_WORKER_METRICS_PORT, counting what its
+    cluster's processes do too: they all write to one multiprocess directory, which must be
+    named before prometheus-client is first imported, so without one studio_worker starts
+    itself again with a fresh one (same pid, same arguments)."""
+    port = settings.WORKER_METRICS_PORT
+    if not port:
+        return
+    if not studio_metrics.multiprocess_dir():
+        if sys.argv[1:2] == ["studio_worker"]:
+            directory = tempfile.mkdtemp(prefix="studio-worker-metrics-")
+            env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=directory, **{OWN_METRICS_DIR: "1"})
+            os.execve(sys.executable, [sys.executable, MANAGE, *sys.argv[1:]], env)
+        log.warning("studio_worker: no PROMETHEUS_MULTIPROC_DIR; /metrics shows this process only")
+    elif os.environ.get(OWN_METRICS_DIR) != "1":
+        studio_metrics.wipe_multiprocess_dir()
+    studio_metrics.serve_worker_metrics(port, settings.WORKER_METRICS_ADDRESS)
+
+
+def _remove_own_metrics_dir() -> None:
+    if os.environ.get(OWN_METRICS_DIR) == "1" and studio_metrics.multiprocess_dir():
+        shutil.rmtree(studio_metrics.multiprocess_dir(), ignore_errors=True)
 
 
 def _stop_with_parent() -> None:
@@ -124,6 +153,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, stuck_after: float | None = None, **options) -> None:
+        _serve_metrics()
+        try:
+            self._run(stuck_after)
+        finally:
+            _remove_own_metrics_dir()
+
+    def _run(self, stuck_after: float | None) -> None:
         # Before the download threads exist: each would otherwise keep its largest image.
         return_freed_memory()
         stuck_after = stuck_after or settings.WORKER_STUCK_SECONDS
