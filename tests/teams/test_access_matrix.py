@@ -329,6 +329,8 @@ NOT_IN_THE_MATRIX = {
     "generation-appeal": "the author's own moderated failure (404 for anyone else); "
     "tests/moderation/test_appeals",
     "healthz": "no login, no data (DESIGN.md)",
+    "metrics": "an operator's scraper with STUDIO_METRICS_TOKEN, 404 to anyone else (even "
+    "signed in); aggregate figures only; tests/core/test_metrics",
     "api-tokens": "a person's own API tokens (login required); tests/api/test_tokens",
     "api-token-revoke": "a person's own token (404 for anyone else); tests/api/test_tokens",
     "prompt-history": "the person's own recent prompts only; tests/generations/test_prompt_history",
