@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "studio.moderation",
     "studio.usage",
     "studio.collections",
+    "studio.webhooks",
     "studio.api",
 ]
 
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "studio.core.middleware.NulCharacterMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "studio.accounts.session_hint.SignedInHintMiddleware",
+    "studio.webhooks.middleware.CheckInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -463,3 +465,46 @@ LOGGING = {
         "django-q": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Telling people and programs that a job ended -------------------------------------
+# What links in webhooks and e-mails start with (the worker has no request to ask).
+STUDIO_PUBLIC_URL = os.environ.get("STUDIO_PUBLIC_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+# Called inside the transaction of every state change of a generation, with
+# (generation, old_state, new_state): how higher apps learn of it (dotted paths).
+STUDIO_TRANSITION_HOOKS = ["studio.webhooks.outbox.on_transition"]
+WEBHOOK_ALLOW_PRIVATE = env_bool("STUDIO_WEBHOOK_ALLOW_PRIVATE")
+WEBHOOK_TIMEOUT_SECONDS = 10.0
+# Seconds before each retry of a failed delivery; when they run out, it is given up.
+WEBHOOK_RETRY_SCHEDULE = [
+    float(s)
+    for s in os.environ.get(
+        "STUDIO_WEBHOOK_RETRY_SCHEDULE", "10,300,1800,7200,18000,36000,86400"
+    ).split(",")
+]
+# A retry due this soon is made by the task that failed (schedules run once a minute).
+WEBHOOK_INLINE_RETRY_SECONDS = 15.0
+# An endpoint failing every delivery this long is disabled (and its person told).
+WEBHOOK_DISABLE_AFTER_SECONDS = 3 * 24 * 3600
+# After a rotation, the old secret signs beside the new one this long.
+WEBHOOK_ROTATION_OVERLAP_SECONDS = 24 * 3600
+WEBHOOK_READ_CAP_BYTES = 64 * 1024
+WEBHOOK_EXCERPT_CHARS = 500
+WEBHOOK_ENDPOINTS_PER_PERSON = 10
+
+# E-mail: SMTP when EMAIL_HOST is set (compose), else printed on the console (make run).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("STUDIO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Studio <studio@localhost>")
+# E-mail when a job ends: only for a batch or a job longer than this, and only when no
+# studio page of the person has checked in for as long.
+NOTIFY_EMAIL_MIN_JOB_SECONDS = 120
+NOTIFY_EMAIL_AWAY_SECONDS = 120

@@ -1,0 +1,52 @@
+"""The JSON API's Generation object: the upstream's shape, with the studio's own id.
+
+It lives here, below `api` and `webhooks`, so both answer with the same object: the API when
+asked, webhooks when a job ends. Output URLs are absolute studio URLs; the caller decides how
+they are made (the API signs them so a plain GET works; by default they are the studio's
+own, sign-in checked file URLs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.urls import reverse
+
+from .models import Generation, State
+
+# A row not yet sent upstream shows as `queued`: the API's callers know no `pending`.
+_API_STATES = {State.PENDING: "queued"}
+
+
+def output_path(generation: Generation, position: int) -> str:
+    return reverse("output-file", args=[generation.pk, position])
+
+
+def as_api_object(
+    generation: Generation,
+    base_url: str,
+    *,
+    output_url: Callable[[Generation, int], str] | None = None,
+) -> dict[str, Any]:
+    """`generation` as the upstream's Generation object. `base_url` (scheme and host, e.g.
+    `request.build_absolute_uri("/")`) makes URLs absolute; `output_url(generation, position)`
+    gives an output's path or URL (default: the studio's own file URL)."""
+    base = base_url.rstrip("/")
+    make_url = output_url or output_path
+    output = []
+    if generation.state == State.COMPLETED:
+        for out in generation.outputs.all():
+            url = make_url(generation, out.position)
+            output.append({"type": "image", "url": url if "://" in url else base + url})
+    failed = generation.state == State.FAILED
+    return {
+        "id": str(generation.pk),
+        "created_at": generation.created_at.isoformat(),
+        "model": generation.model,
+        "state": _API_STATES.get(generation.state, generation.state),
+        "type": generation.type,
+        "failure_code": (generation.failure_code or None) if failed else None,
+        "failure_reason": (generation.failure_reason or None) if failed else None,
+        "output": output,
+    }
