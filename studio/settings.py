@@ -397,6 +397,12 @@ UPSTREAM_GETS_PER_SECOND = env_float("STUDIO_UPSTREAM_GETS_PER_SECOND", 20.0)
 UPSTREAM_MAX_CONCURRENT_JOBS = env_int("STUDIO_UPSTREAM_MAX_CONCURRENT_JOBS", 100)
 # How long a row held back for a free slot waits before it is looked at again.
 BUDGET_SLOT_WAIT_SECONDS = 1.0
+# Called inside the transaction of every change of a generation's state, as
+# hook(generation, old_state, new_state) (dotted paths; see generations/transitions.py).
+STUDIO_TRANSITION_HOOKS: list[str] = []
+# Asked just before a job's POST, under its claim, as check(generation) -> None or
+# (failure_code, reason) to fail it instead (dotted paths; see pipeline/sending.py).
+STUDIO_SEND_CHECKS = ["studio.moderation.suspension.send_check"]
 
 # studio_worker: it checks that its cluster runs a heartbeat task every few seconds and
 # that its polling loop turns; either silent for WORKER_STUCK_SECONDS and it exits 3

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
@@ -283,7 +283,6 @@ class Generation(models.Model):
         self.set_state(State.FAILED)
         self.completed_at = timezone.now()
         self.next_attempt_at = None
-        log.info("generation %s failed: %s: %s", self.pk, code, reason)
 
     def note_request(self, method: str, request_id: str, status: int | None) -> None:
         """Log one upstream request (its id is what the provider's support asks for)."""
@@ -398,6 +397,10 @@ class PollLease(models.Model):
     name = models.CharField(max_length=40, unique=True)
     holder = models.CharField(max_length=64, blank=True)
     expires_at = models.DateTimeField(default=timezone.now)
+    # The fencing number: raised by every takeover (a new holder), kept by a renewal. The
+    # loop's writes check it (transitions.Fence), so a loop that lost the lease while
+    # paused or stuck in a slow request changes nothing when it resumes.
+    fence = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.holder or 'nobody'} until {self.expires_at}"
@@ -413,8 +416,19 @@ class PollLease(models.Model):
         return bool(
             cls.objects.filter(name=name)
             .filter(Q(expires_at__lt=now) | Q(holder=token) | Q(holder=""))
-            .update(holder=token, expires_at=now + timedelta(seconds=settings.POLL_LEASE_SECONDS))
+            .update(
+                holder=token,
+                expires_at=now + timedelta(seconds=settings.POLL_LEASE_SECONDS),
+                fence=models.Case(
+                    models.When(holder=token, then=F("fence")), default=F("fence") + 1
+                ),
+            )
         )
+
+    @classmethod
+    def fence_of(cls, token: str, *, name: str = POLLER) -> int | None:
+        """The fencing number of the lease while `token` holds it (None: it does not)."""
+        return cls.objects.filter(name=name, holder=token).values_list("fence", flat=True).first()
 
     @classmethod
     def release(cls, token: str, *, name: str = POLLER) -> None:

@@ -16,7 +16,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Generation, RequestBudget, State
+from . import transitions
+from .models import UNSENT, Generation, RequestBudget
 
 POST_BUCKET = "post"
 
@@ -63,8 +64,8 @@ def take_post() -> float:
 
 def hold_back(generation_id: int, wait: float) -> None:
     """Leave a pending row for the polling loop to send once the budget allows."""
-    Generation.objects.filter(pk=generation_id, state=State.PENDING).update(
-        next_attempt_at=timezone.now() + timedelta(seconds=wait)
+    transitions.touch(
+        generation_id, UNSENT, next_attempt_at=timezone.now() + timedelta(seconds=wait)
     )
 
 

@@ -46,6 +46,15 @@ def check_may_submit(user) -> None:
         raise Suspended(suspension)
 
 
+def send_check(generation: Generation) -> tuple[str, str] | None:
+    """Refuse to send a saved job whose author is suspended now (STUDIO_SEND_CHECKS: asked
+    under the submit's claim, just before the POST), so a job that was claimed when the
+    suspension came (and then answered 429, say) is never sent after it."""
+    if active_suspension(generation.user) is not None:
+        return SUSPENDED, SUSPENDED
+    return None
+
+
 def _state(suspension: Suspension | None) -> dict | None:
     if suspension is None:
         return None

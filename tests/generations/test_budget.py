@@ -107,8 +107,13 @@ def test_a_completed_job_is_handed_off_and_not_polled_again_meanwhile(owner, tas
         make_due(gen)
         pipeline.poll_due(handoff=lambda fn, *args: handed.append((fn, args)))
         assert len(rsps.calls) == 2  # POST, GET: the download has not started in the loop
-    [(fn, (pk, output, provider_done))] = handed
-    assert (fn, pk, output) == (pipeline.fetch_outputs, gen.pk, [{"type": "image", "url": OUT_URL}])
+    [(fn, (pk, output, provider_done, fence))] = handed
+    assert (fn, pk, output, fence) == (
+        pipeline.fetch_outputs,
+        gen.pk,
+        [{"type": "image", "url": OUT_URL}],
+        None,
+    )
     # When the provider finished, for the added-latency metric: by the GET that saw it done.
     assert provider_done <= timezone.now()
     gen.refresh_from_db()

@@ -10,9 +10,8 @@ import responses
 from django.db.models import Q
 from django.utils import timezone
 
-from studio.generations import pipeline, tasks
+from studio.generations import pipeline, tasks, transitions
 from studio.generations.models import Generation, PollLease, State
-from studio.generations.pipeline import recovery
 
 from .helpers import make_generation, upstream_generation
 from .pipeline_helpers import API, make_due, submitted
@@ -111,10 +110,11 @@ def test_a_watchdog_that_loses_the_race_fails_nothing_again(owner, task_queue, c
         submit_claimed_at=timezone.now() - timedelta(minutes=10)
     )
     stuck = Q(pk=gen.pk, state=State.PENDING)
-    assert recovery._fail_if_still(gen.pk, stuck, "submit_interrupted", "first")
+    first, second = Generation.objects.get(pk=gen.pk), Generation.objects.get(pk=gen.pk)
+    assert transitions.fail(first, "submit_interrupted", "first", stuck)
     caplog.clear()
-    assert not recovery._fail_if_still(gen.pk, stuck, "submit_interrupted", "second")
+    assert not transitions.fail(second, "submit_interrupted", "second", stuck)
     gen.refresh_from_db()
     assert gen.failure_reason == "first"
     assert [h["state"] for h in gen.history].count(State.FAILED) == 1
-    assert "failed" not in caplog.text
+    assert "second" not in caplog.text

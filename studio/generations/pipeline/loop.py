@@ -13,11 +13,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections
+from django.db.models import Q
 from django.utils import timezone
 
-from .. import metrics, provider_budget, timing
-from ..models import Generation, PollLease
-from .polling import Handoff, poll_one
+from .. import metrics, provider_budget, timing, transitions
+from ..models import UNSENT, Generation, PollLease
+from ..transitions import Fence
+from .polling import Handoff, downloading, poll_one
 from .rows import due_in
 from .sending import submit
 
@@ -30,30 +32,23 @@ def poll_due(
     handoff: Handoff | None = None,
     gets: provider_budget.GetBucket | None = None,
     renew: Callable[[], bool] | None = None,
+    fence: Fence | None = None,
 ) -> int:
     """Send the due submits the budget allows, then poll the rows that are due now within
     the turn's time budget; the rest wait for the next turn. Returns how many were handled.
 
     When the GET budget cannot serve every due row, the ones most likely done go first.
     `renew` keeps the loop's lease alive during a long turn; False from it ends the turn.
+    `fence`: the lease's number, checked by every write the turn (and its downloads) makes.
     """
     now = timezone.now()
-    handled = 0
-    # Oldest first: a burst is sent in the order it was made.
-    due_submits = (
-        Generation.objects.unsent().filter(next_attempt_at__lte=now).order_by("created_at", "id")
+    handled = _send_due(now, batch, handoff=handoff, fence=fence)
+    rows = list(
+        Generation.objects.at_provider()
+        .due(now)
+        .exclude(pk__in=downloading())
+        .select_related("user")[:batch]
     )
-    for gen in due_submits[: min(batch, provider_budget.free_slots())]:
-        if handoff is None:
-            submit(gen.pk)
-        else:
-            # Not handed off twice; submit() sets its own next time if it must wait.
-            Generation.objects.filter(pk=gen.pk).update(
-                next_attempt_at=due_in(settings.STUCK_SUBMIT_SECONDS)
-            )
-            handoff(submit, gen.pk)
-        handled += 1
-    rows = list(Generation.objects.at_provider().due(now).select_related("user")[:batch])
     if gets is not None:
         metrics.GET_BUDGET_AVAILABLE.set(gets.available())
     if gets is not None and len(rows) > gets.available():
@@ -67,15 +62,34 @@ def poll_due(
         if renew is not None and not renew():
             break
         try:
-            poll_one(gen, handoff=handoff)
+            poll_one(gen, handoff=handoff, fence=fence)
         except Exception:
             # One bad row must not stop the loop for everyone else.
             log.exception("generation %s: poll failed", gen.pk)
-            Generation.objects.filter(pk=gen.pk).update(
-                next_attempt_at=due_in(settings.POLL_MAX_SECONDS)
+            transitions.touch(
+                gen.pk, Q(), fence=fence, next_attempt_at=due_in(settings.POLL_MAX_SECONDS)
             )
         if gets is not None:
             gets.spend()
+        handled += 1
+    return handled
+
+
+def _send_due(now: datetime, batch: int, *, handoff: Handoff | None, fence: Fence | None) -> int:
+    """Send (or hand off) the due unsent rows the budget allows, oldest first: a burst is
+    sent in the order it was made. Returns how many."""
+    due_submits = (
+        Generation.objects.unsent().filter(next_attempt_at__lte=now).order_by("created_at", "id")
+    )
+    handled = 0
+    for gen in due_submits[: min(batch, provider_budget.free_slots())]:
+        if handoff is None:
+            submit(gen.pk)
+        # Not handed off twice; submit() sets its own next time if it must wait.
+        elif transitions.touch(
+            gen.pk, UNSENT, fence=fence, next_attempt_at=due_in(settings.STUCK_SUBMIT_SECONDS)
+        ):
+            handoff(submit, gen.pk)
         handled += 1
     return handled
 
@@ -154,7 +168,11 @@ def run_loop(
                 metrics.LOOP_TURNS.inc()
                 if beat is not None:
                     beat()
-                poll_due(handoff=handoff, gets=gets, renew=renew)
+                number = PollLease.fence_of(token)
+                if number is None:
+                    result = "lease lost"
+                    break
+                poll_due(handoff=handoff, gets=gets, renew=renew, fence=Fence(number))
                 if idle_exit and not any_in_flight():
                     result = "idle"
                     break

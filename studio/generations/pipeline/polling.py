@@ -1,24 +1,31 @@
-"""Polling one row: GET it, take the provider's answer onto it, copy its outputs in."""
+"""Polling one row: GET it, take the provider's answer onto it, copy its outputs in.
+
+Every write names what it read (see transitions.py): a poll's answer applies only to the
+state the poll saw; a download completes only a row still at the provider; with a `fence`
+(the lease's number), only while the loop that started it still holds the lease.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from studio.upstream.client import get_client, new_request_id
 from studio.upstream.errors import DownloadError, UpstreamError
 
-from .. import metrics, outputs, timing
+from .. import metrics, outputs, timing, transitions
 from ..models import Generation, State
-from .rows import due_in, save
+from ..transitions import AT_PROVIDER_ROW, Fence
+from .rows import due_in
 
 log = logging.getLogger("studio.generations")
 
@@ -28,10 +35,23 @@ DOWNLOAD_MAX_POLLS = 20
 # Runs `fn(*args)` now or beside the loop (a thread pool); None: now, in the caller.
 Handoff = Callable[..., Any]
 
+# The rows whose outputs this process is downloading: never handed off a second time while
+# one runs (a worker starting elsewhere makes every in-flight row due at once, these too).
+_downloading: set[int] = set()
+_downloading_lock = threading.Lock()
 
-def poll_one(gen: Generation, *, handoff: Handoff | None = None) -> None:
+
+def downloading() -> list[int]:
+    with _downloading_lock:
+        return list(_downloading)
+
+
+def poll_one(
+    gen: Generation, *, handoff: Handoff | None = None, fence: Fence | None = None
+) -> None:
     """GET one in-flight row and act on its upstream state. With a `handoff`, the download
     of a completed job runs beside the loop, so it never delays the polls of other rows."""
+    seen = Q(state=gen.state)
     request_id = new_request_id()
     gen.poll_count += 1
     previous_poll = gen.last_polled_at
@@ -50,7 +70,7 @@ def poll_one(gen: Generation, *, handoff: Handoff | None = None) -> None:
             gen.fail(
                 "generation_failed", f"the provider no longer answers for this job: {exc.detail}"
             )
-        save(gen)
+        transitions.write(gen, seen, fence=fence)
         return
     gen.note_request("GET", request_id, 200)
     done_at = provider_done_at(answer, previous_poll, gen.last_polled_at)
@@ -58,11 +78,14 @@ def poll_one(gen: Generation, *, handoff: Handoff | None = None) -> None:
         # Not polled again while the download runs; if it is lost with its process, the
         # row is due again after this (at once when a worker starts: redrive).
         gen.next_attempt_at = due_in(settings.DOWNLOAD_CLAIM_SECONDS)
-        save(gen)
-        handoff(fetch_outputs, gen.pk, answer.get("output") or [], done_at)
+        if transitions.write(gen, seen, fence=fence):
+            with _downloading_lock:
+                if gen.pk in _downloading:
+                    return
+                _downloading.add(gen.pk)
+            handoff(fetch_outputs, gen.pk, answer.get("output") or [], done_at, fence)
         return
-    apply_upstream(gen, answer, provider_done=done_at)
-    save(gen)
+    apply_upstream(gen, answer, seen, fence=fence, provider_done=done_at)
 
 
 def provider_done_at(answer: dict, previous_poll: datetime | None, seen_at: datetime) -> datetime:
@@ -80,15 +103,23 @@ def provider_done_at(answer: dict, previous_poll: datetime | None, seen_at: date
 
 
 def fetch_outputs(
-    generation_id: int, answered: list[dict], provider_done: datetime | None = None
+    generation_id: int,
+    answered: list[dict],
+    provider_done: datetime | None = None,
+    fence: Fence | None = None,
 ) -> str:
     """Copy a completed job's outputs in and complete the row (a handed-off download)."""
-    gen = Generation.objects.at_provider().filter(pk=generation_id).first()
-    if gen is None:
-        return "not in flight"
-    complete(gen, answered, provider_done=provider_done)
-    save(gen)
-    return gen.state
+    try:
+        gen = Generation.objects.at_provider().filter(pk=generation_id).first()
+        if gen is None:
+            return "not in flight"
+        if fence is not None and not fence.holds():
+            return "lease lost"
+        complete(gen, answered, AT_PROVIDER_ROW, fence=fence, provider_done=provider_done)
+        return gen.state
+    finally:
+        with _downloading_lock:
+            _downloading.discard(generation_id)
 
 
 def poll_interval(gen: Generation) -> float:
@@ -96,55 +127,84 @@ def poll_interval(gen: Generation) -> float:
     return timing.next_poll_delay(gen, timezone.now())
 
 
-def apply_upstream(gen: Generation, answer: dict, *, provider_done: datetime | None = None) -> None:
-    """Take the provider's answer for a job onto its row (unsaved)."""
+def apply_upstream(
+    gen: Generation,
+    answer: dict,
+    expect: Q,
+    *,
+    fence: Fence | None = None,
+    provider_done: datetime | None = None,
+) -> bool:
+    """Take the provider's answer for a job onto its row, if the row still matches
+    `expect`; False when it had moved on (the answer is dropped)."""
     state = answer.get("state")
     if state == "failed":
         gen.fail(
             answer.get("failure_code") or "generation_failed", answer.get("failure_reason") or ""
         )
     elif state == "completed":
-        complete(gen, answer.get("output") or [], provider_done=provider_done)
+        return complete(
+            gen, answer.get("output") or [], expect, fence=fence, provider_done=provider_done
+        )
     elif state in ("queued", "processing"):
         gen.set_state(state)
         gen.next_attempt_at = due_in(poll_interval(gen))
     else:
+        # Treated as in flight: polled like any other (an accepted job is at the provider
+        # whatever it is called, never `pending` with an upstream id, which no rule ends),
+        # and failed `timed_out` if it never ends (recovery.redrive).
+        if gen.state == State.PENDING:
+            gen.set_state(State.QUEUED)
         gen.next_attempt_at = due_in(poll_interval(gen))
         log.warning("generation %s: unexpected upstream state %r", gen.pk, state)
+    return transitions.write(gen, expect, fence=fence)
 
 
 def complete(
-    gen: Generation, answered: list[dict], *, provider_done: datetime | None = None
-) -> None:
-    """Copy every output into our storage now: the upstream URLs expire in an hour.
+    gen: Generation,
+    answered: list[dict],
+    expect: Q,
+    *,
+    fence: Fence | None = None,
+    provider_done: datetime | None = None,
+) -> bool:
+    """Copy every output into our storage now (the upstream URLs expire in an hour), then
+    complete the row, if it still matches `expect`, in the transaction that saves the
+    outputs. A download that lost (the row was failed, or completed by another download,
+    meanwhile) deletes the files it wrote. False when the row had moved on.
     `provider_done`: when the provider finished it (default: now, as the answer came)."""
     provider_done = provider_done or timezone.now()
     images = [o for o in answered if isinstance(o, dict) and o.get("url")]
     if not images:
         gen.fail("output_not_found", "the job completed without any output")
-        return
+        return transitions.write(gen, expect, fence=fence)
     stored = []
     started = time.monotonic()
+
+    def replace_outputs() -> None:
+        gen.outputs.all().delete()
+        for out in stored:
+            out.save()
+
     try:
         for position, item in enumerate(images):
             with get_client().download(item["url"]) as fh:
                 stored.append(outputs.store_output(gen, position, fh))
-        with transaction.atomic():
-            gen.outputs.all().delete()
-            for out in stored:
-                out.save()
+        gen.completed_at = timezone.now()
+        gen.set_state(State.COMPLETED)
+        gen.next_attempt_at = None
+        won = transitions.write(gen, expect, fence=fence, before=replace_outputs)
     except (DownloadError, outputs.OutputInvalid) as exc:
-        outputs.delete_files(n for o in stored for n in (o.file.name, o.thumbnail.name))
-        _download_failed(gen, exc)
-        return
+        _delete_stored(stored)
+        return _download_failed(gen, exc, expect, fence)
     except BaseException:
-        # Whatever stopped us (a second download of the same job won the race, a database
-        # error, a stop signal), no file is left without its row.
-        outputs.delete_files(n for o in stored for n in (o.file.name, o.thumbnail.name))
+        # Whatever stopped us (a database error, a stop signal), no file is left without
+        # its row.
+        _delete_stored(stored)
         raise
-    gen.completed_at = timezone.now()
-    gen.set_state(State.COMPLETED)
-    gen.next_attempt_at = None
+    if not won:
+        _delete_stored(stored)
+        return False
     metrics.ADDED_LATENCY.observe(max(0.0, (gen.completed_at - provider_done).total_seconds()))
     log.info(
         "generation %s: %d output(s) stored in %.0f ms",
@@ -152,14 +212,22 @@ def complete(
         len(stored),
         (time.monotonic() - started) * 1000,
     )
+    return True
 
 
-def _download_failed(gen: Generation, exc: DownloadError | outputs.OutputInvalid) -> None:
+def _delete_stored(stored) -> None:
+    outputs.delete_files(n for o in stored for n in (o.file.name, o.thumbnail.name))
+
+
+def _download_failed(
+    gen: Generation, exc: DownloadError | outputs.OutputInvalid, expect: Q, fence: Fence | None
+) -> bool:
     retryable = isinstance(exc, DownloadError) and exc.retryable
     if retryable and gen.poll_count < DOWNLOAD_MAX_POLLS:
         metrics.RETRIES.labels(method="download").inc()
         gen.next_attempt_at = due_in(poll_interval(gen))
         log.warning("generation %s: download failed, will retry: %s", gen.pk, exc)
-        return
+        return transitions.write(gen, expect, fence=fence)
     detail = exc.detail if isinstance(exc, DownloadError) else str(exc)
     gen.fail("output_not_found", f"The image could not be copied to the studio: {detail}.")
+    return transitions.write(gen, expect, fence=fence)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .. import transitions
 from ..models import AT_PROVIDER, Generation, State
 from .loop import any_in_flight
-from .rows import ensure_poller, fail
+from .rows import ensure_poller
 
 
 def redrive(*, at_start: bool = False) -> list[str]:
@@ -44,6 +44,7 @@ def redrive(*, at_start: bool = False) -> list[str]:
         "The worker stopped while sending this job; it may or may not have reached the provider.",
         "interrupted",
     )
+    report += _accepted_but_pending()
     # A pending row whose submit task was lost: make it due, the loop will send it.
     lost = (
         Generation.objects.unsent()
@@ -70,24 +71,19 @@ def redrive(*, at_start: bool = False) -> list[str]:
 
 
 def _fail_each(still: Q, code: str, reason: str, label: str) -> list[str]:
-    """Fail every row matching `still`, each once however many workers re-drive at once."""
-    return [
-        f"{pk}: {label}"
-        for pk in Generation.objects.filter(still).values_list("pk", flat=True)
-        if _fail_if_still(pk, still, code, reason)
-    ]
+    """Fail every row matching `still`, each once however many workers re-drive at once
+    (a guarded transition: a row that a poll or another worker moved meanwhile is left)."""
+    return [f"{pk}: {label}" for pk in transitions.fail_where(still, code, reason)]
 
 
-def _fail_if_still(pk: int, still: Q, code: str, reason: str) -> bool:
-    """Fail row `pk` if it still matches `still`; False when another worker got there first.
-
-    A conditional UPDATE decides: on PostgreSQL it holds the row lock until commit, and a
-    second worker's UPDATE re-checks `still` against the committed row, which no longer
-    matches; SQLite has one writer at a time. The row is read after the claim, so what a
-    poll wrote meanwhile is kept.
-    """
-    with transaction.atomic():
-        if not Generation.objects.filter(pk=pk).filter(still).update(updated_at=timezone.now()):
-            return False
-        fail(Generation.objects.get(pk=pk), code, reason)
-    return True
+def _accepted_but_pending() -> list[str]:
+    """Rows an older version left `pending` with an upstream id (an accepted job whose
+    state it did not know): at the provider, so polled as queued from now on."""
+    moved = []
+    stuck = Q(state=State.PENDING) & ~Q(upstream_id="")
+    for gen in Generation.objects.filter(stuck):
+        gen.set_state(State.QUEUED)
+        gen.next_attempt_at = timezone.now()
+        if transitions.write(gen, stuck):
+            moved.append(f"{gen.pk}: accepted, polled as queued")
+    return moved

@@ -1,4 +1,4 @@
-"""The pipeline's own columns and the small writes every stage shares."""
+"""Small helpers every stage shares (the writes themselves go through transitions.py)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from .. import queue
-from ..models import PIPELINE_FIELDS, Generation, PollLease
-
-
-def save(gen: Generation) -> None:
-    """Save only the columns the pipeline owns (see PIPELINE_FIELDS)."""
-    gen.save(update_fields=PIPELINE_FIELDS)
-
-
-def fail(gen: Generation, code: str, reason: str) -> None:
-    gen.fail(code, reason)
-    save(gen)
+from ..models import PollLease
 
 
 def due_in(seconds: float) -> datetime:

@@ -6,17 +6,18 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from studio.upstream.client import get_client, new_request_id
 from studio.upstream.errors import UnknownOutcome, UpstreamError
 
-from .. import metrics, provider_budget
-from ..models import Generation
+from .. import metrics, provider_budget, transitions
+from ..models import UNSENT, Generation
 from .body import request_body
 from .polling import apply_upstream
-from .rows import due_in, ensure_poller, fail, save
+from .rows import due_in, ensure_poller
 
 log = logging.getLogger("studio.generations")
 
@@ -38,9 +39,7 @@ def submit(generation_id: int) -> str:
         wait = provider_budget.take_post()
         # The conditional UPDATE decides, not the check above: two workers may both have
         # passed it (PostgreSQL's READ COMMITTED), only one of them changes the row.
-        if not wait and not claimable.update(
-            submit_claimed_at=timezone.now(), submit_attempts=F("submit_attempts") + 1
-        ):
+        if not wait and not transitions.claim_submit(generation_id):
             return "not claimable"
     if wait:
         metrics.POSTS_HELD_BACK.inc()
@@ -48,62 +47,64 @@ def submit(generation_id: int) -> str:
         ensure_poller()
         return f"waiting for a free slot ({wait:.1f} s)"
     gen = Generation.objects.select_related("user").get(pk=generation_id)
+    # Every later write names this claim: a watchdog or a suspension that failed the row
+    # meanwhile wins, and a late answer changes nothing.
+    mine = transitions.claimed(gen.submit_claimed_at)
+    if refusal := _refused_here(gen):
+        code, reason = refusal
+        transitions.fail(gen, code, reason, mine)
+        return f"refused: {code}"
     request_id = new_request_id()
     try:
         body = request_body(gen)
         answer = get_client().create_generation(body, request_id=request_id)
     except UnknownOutcome as exc:
         gen.note_request("POST", exc.request_id or request_id, None)
-        fail(
+        transitions.fail(
             gen,
             "submit_interrupted",
             f"{exc.detail}. The job may or may not have been created upstream.",
+            mine,
         )
         return "unknown outcome"
     except UpstreamError as exc:
         gen.note_request("POST", exc.request_id or request_id, exc.status)
-        return _submit_refused(gen, exc)
+        return _submit_refused(gen, exc, mine)
     except OSError as exc:
         # An input file went missing from our own storage: nothing was sent.
-        fail(gen, "corrupt_input", f"an input image could not be read: {exc}")
+        transitions.fail(gen, "corrupt_input", f"an input image could not be read: {exc}", mine)
         return "failed: input"
     gen.note_request("POST", request_id, 201)
-    return _submit_accepted(gen, answer)
+    return _submit_accepted(gen, answer, mine)
+
+
+def _refused_here(gen: Generation) -> tuple[str, str] | None:
+    """What the checks named in STUDIO_SEND_CHECKS say of sending `gen` now, under its
+    claim: the first (code, reason) that refuses it, else None. Higher apps plug in here
+    (moderation: its author was suspended after it was saved, or while a 429 held it)."""
+    for path in settings.STUDIO_SEND_CHECKS:
+        if refusal := import_string(path)(gen):
+            return refusal
+    return None
 
 
 def fail_unsent(rows, code: str, reason: str) -> list[int]:
     """Fail each of `rows` that is still unsent; the ids failed. The submit's claim is a
     conditional UPDATE on the same condition, so a row is either sent or failed here,
-    never both (a suspension stops what its author had not sent yet this way)."""
-    failed = []
-    for gen in rows.unsent():
-        gen.fail(code, reason)
-        updated = (
-            Generation.objects.unsent()
-            .filter(pk=gen.pk)
-            .update(
-                state=gen.state,
-                failure_code=gen.failure_code,
-                failure_reason=gen.failure_reason,
-                completed_at=gen.completed_at,
-                next_attempt_at=None,
-                history=gen.history,
-                updated_at=timezone.now(),
-            )
-        )
-        if updated:
-            failed.append(gen.pk)
-    return failed
+    never both (a suspension stops what its author had not sent yet this way); one claimed
+    meanwhile is checked again under its claim (STUDIO_SEND_CHECKS) before its POST."""
+    return transitions.fail_where(UNSENT, code, reason, pks=rows.unsent().values("pk"))
 
 
-def _submit_refused(gen: Generation, exc: UpstreamError) -> str:
+def _submit_refused(gen: Generation, exc: UpstreamError, mine: Q) -> str:
     """The provider said the job was not created: retry later, or fail the row."""
     if exc.retryable and gen.submit_attempts < settings.UPSTREAM_SUBMIT_MAX_ATTEMPTS:
         delay = exc.retry_after if exc.retry_after is not None else backoff(gen.submit_attempts)
         gen.submit_claimed_at = None
         gen.next_attempt_at = due_in(delay)
         metrics.RETRIES.labels(method="POST").inc()
-        save(gen)
+        if not transitions.write(gen, mine):
+            return "refused, and the row was ended meanwhile"
         log.info("generation %s: submit answered %s, retrying in %.1fs", gen.pk, exc.status, delay)
         ensure_poller()
         return f"retry in {delay}"
@@ -113,20 +114,30 @@ def _submit_refused(gen: Generation, exc: UpstreamError) -> str:
     else:
         code = SUBMIT_FAILURE_CODES.get(exc.status or 0, "invalid_request")
         reason = exc.detail
-    fail(gen, code, reason)
+    transitions.fail(gen, code, reason, mine)
     return f"failed: {code}"
 
 
-def _submit_accepted(gen: Generation, answer: dict) -> str:
+def _submit_accepted(gen: Generation, answer: dict, mine: Q) -> str:
     if not answer.get("id"):
         # Accepted, but there is nothing to poll: the job may run (and be billed) upstream.
-        fail(gen, "submit_interrupted", "The provider accepted the job but returned no id.")
+        transitions.fail(
+            gen, "submit_interrupted", "The provider accepted the job but returned no id.", mine
+        )
         return "no id"
     gen.upstream_id = str(answer["id"])
     gen.submitted_at = timezone.now()
     gen.poll_count = 0
-    apply_upstream(gen, answer)
-    save(gen)
+    # Accepted is at the provider, whatever state it named (see apply_upstream).
+    if not apply_upstream(gen, answer, mine):
+        # The watchdog failed the row while the POST was out (a frozen worker, a slow
+        # network): it stays failed, and nothing is sent again for it.
+        log.warning(
+            "generation %s: accepted upstream as %s after the row was ended; kept ended",
+            gen.pk,
+            gen.upstream_id,
+        )
+        return "accepted too late"
     ensure_poller()
     return f"submitted as {gen.upstream_id}"
 
