@@ -50,14 +50,32 @@ document.addEventListener("htmx:afterSwap", (event) => {
   });
 })();
 
-// Starring swaps the whole card: give keyboard focus back to the new star.
-document.addEventListener("htmx:afterSwap", (event) => {
-  const form = event.detail.requestConfig && event.detail.requestConfig.elt;
-  if (!form || !form.classList || !form.classList.contains("star-form")) return;
-  const card = document.getElementById(event.detail.target.id);
-  const star = card && card.querySelector(".star");
-  if (star) star.focus();
-});
+// Starring swaps the whole card: focus goes back to the same place in the new card (the
+// star when it was the star; the prompt link when `f` was pressed there, so Enter still
+// opens the card instead of un-starring it).
+(function () {
+  const PLACES = [".star", ".prompt a", ".card-media", "[data-select]"];
+  let before = null; // { card: id, place: selector or "" for the card itself }
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const form = event.detail.elt;
+    if (!form || !form.classList || !form.classList.contains("star-form")) return;
+    const card = form.closest("[data-generation-id]");
+    const active = document.activeElement;
+    let place = ".star";
+    if (card && active && card.contains(active)) {
+      place = PLACES.find((selector) => active.matches(selector)) || (active === card ? "" : ".star");
+    }
+    before = card ? { card: card.id, place: place } : null;
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!form || !form.classList || !form.classList.contains("star-form") || !before) return;
+    const card = document.getElementById(before.card);
+    const target = card && (before.place ? card.querySelector(before.place) : card);
+    before = null;
+    if (target) target.focus({ preventScroll: true });
+  });
+})();
 
 // "Load more" from the keyboard: the button is replaced by the new cards, so focus would
 // fall to <body>. Move it to the first new card instead.

@@ -9,7 +9,7 @@ from io import BytesIO
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from studio.core.files import delete_files  # noqa: F401  (the pipeline calls it from here)
 from studio.core.media import extension_for, media_type_for_pil
@@ -71,7 +71,18 @@ def _verify_and_thumbnail(fh) -> tuple[str | None, tuple[int, int], bytes]:
             img.load()
             return img.format, img.size, _thumbnail(img)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise OutputInvalid(f"the output is not a valid image ({exc})") from exc
+        # The reason is shown on the card: a sentence for people, never Pillow's message
+        # (which names Python objects); the log keeps the technical one.
+        log.warning("output rejected by Pillow: %r", exc)
+        raise OutputInvalid(_unreadable_reason(exc)) from exc
+
+
+def _unreadable_reason(exc: Exception) -> str:
+    if isinstance(exc, Image.DecompressionBombError):
+        return "the image the provider sent is too large to open safely"
+    if isinstance(exc, UnidentifiedImageError):
+        return "the file the provider sent is not an image"
+    return "the image the provider sent is damaged or incomplete"
 
 
 def _thumbnail(img: Image.Image) -> bytes:

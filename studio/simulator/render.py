@@ -53,10 +53,14 @@ def render_image(
     output_format: str = "png",
     source: bytes | None = None,
     long_side: int = facts.OUTPUT_LONG_SIDE,
+    job_id: str = "",
 ) -> bytes:
-    """Encode an image for the request. `long_side` is smaller only in tests."""
+    """Encode an image for the request. `long_side` is smaller only in tests.
+
+    Seeded by the prompt and the job's id: the same job always gives the same image, and
+    the jobs of a batch (one prompt, several jobs) differ, as a real model's would."""
     size = output_size(aspect_ratio, long_side)
-    rng = random.Random(hashlib.sha256(prompt.encode()).digest())
+    rng = random.Random(hashlib.sha256(f"{job_id}\x00{prompt}".encode()).digest())
     manga = style == "manga"
 
     base = _fit_source(source, size) if source else None

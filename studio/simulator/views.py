@@ -521,6 +521,7 @@ def _output_bytes(job: SimulatedJob) -> bytes:
         style=job.style,
         output_format=job.output_format,
         source=source,
+        job_id=str(job.id),
     )
     saved = default_storage.save(name, ContentFile(data))
     if saved != name:  # a concurrent download cached it first; keep one copy

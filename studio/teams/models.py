@@ -25,8 +25,10 @@ class TeamQuerySet(models.QuerySet):
     def _with_role(self, user, roles) -> TeamQuerySet:
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        # One filter() call: the user and the role are conditions on the same membership.
-        return self.filter(memberships__user=user, memberships__role__in=roles).order_by("name")
+        # A subquery, not a join: a join would leave only the person's own membership row
+        # per team, and with_counts() would count every team as one member.
+        mine = Membership.objects.filter(user=user, role__in=roles).values("team_id")
+        return self.filter(pk__in=mine).order_by("name")
 
     def with_counts(self) -> TeamQuerySet:
         """Each team with `member_count` and `item_count` (what is shared with it)."""

@@ -9,6 +9,7 @@ own `page`, `context`, `browser`. Mark every test module with `pytestmark = pyte
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 
 # Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM
@@ -17,7 +18,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from playwright.sync_api import Page, expect  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.s3 import s3_media, s3_server  # noqa: E402, F401
@@ -37,6 +38,51 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
         "executable_path": CHROMIUM,
         "args": CHROMIUM_ARGS,
     }
+
+
+# What a browser test may see in the console: Chromium's line for an HTTP error status and
+# htmx's event for it, which tests cause on purpose (a refused form answers 400, a rate
+# limit 429) and assert on themselves. Anything else logged as an error (a Content-Security-
+# Policy violation, an uncaught exception, a failed script) fails the test.
+EXPECTED_CONSOLE = re.compile(
+    r"^(Failed to load resource: the server responded with a status of 4\d\d|htmx:responseError)"
+)
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "console_errors_allowed: the test causes console errors on purpose"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_console_errors(request, monkeypatch):
+    """Every page a browser test opens (through `page`, `context` or `browser.new_context`)
+    reports its console errors and uncaught exceptions; the test fails on any."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    errors: list[str] = []
+
+    def watch(context: BrowserContext) -> BrowserContext:
+        context.on(
+            "console",
+            lambda m: (
+                errors.append(f"{m.type}: {m.text} ({m.location.get('url', '')})")
+                if m.type == "error" and not EXPECTED_CONSOLE.match(m.text)
+                else None
+            ),
+        )
+        context.on("weberror", lambda e: errors.append(f"uncaught: {e.error}"))
+        return context
+
+    new_context = Browser.new_context
+    monkeypatch.setattr(
+        Browser, "new_context", lambda self, *a, **kw: watch(new_context(self, *a, **kw))
+    )
+    yield
+    if request.node.get_closest_marker("console_errors_allowed") is None:
+        assert errors == [], "the browser logged errors:\n" + "\n".join(errors)
 
 
 @pytest.fixture

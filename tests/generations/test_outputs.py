@@ -128,8 +128,16 @@ def test_store_output_refuses_a_format_the_provider_does_not_send(owner, task_qu
 
 
 def test_store_output_refuses_a_truncated_image(owner, task_queue):
-    with pytest.raises(outputs.OutputInvalid, match="not a valid image"):
+    with pytest.raises(outputs.OutputInvalid, match="damaged or incomplete|not an image"):
         _stored(owner, image_bytes("PNG", size=(300, 300))[:400])
+
+
+def test_a_file_that_is_not_an_image_is_refused_in_a_sentence_for_people(owner, task_queue):
+    # Pillow's own message names a Python object ("<tempfile.SpooledTemporaryFile object
+    # at 0x7f…>"): the card must never show it.
+    with pytest.raises(outputs.OutputInvalid) as refused:
+        _stored(owner, b"<html><body>Service unavailable</body></html>")
+    assert str(refused.value) == "the file the provider sent is not an image"
 
 
 def test_a_palette_image_gets_a_thumbnail_too(owner, task_queue):

@@ -131,3 +131,11 @@ def test_long_prompts_and_long_words_are_wrapped_without_error():
         SMALL,
         SMALL,
     )
+
+
+def test_jobs_of_one_prompt_differ_and_one_job_stays_the_same():
+    # A batch of four is four jobs of one prompt: four different images, each stable.
+    a = render.render_image(prompt="a harbour", long_side=SMALL, job_id="job-a")
+    b = render.render_image(prompt="a harbour", long_side=SMALL, job_id="job-b")
+    assert difference(decode(a), decode(b)) > 5
+    assert render.render_image(prompt="a harbour", long_side=SMALL, job_id="job-a") == a
