@@ -45,6 +45,16 @@ document.addEventListener("htmx:afterSwap", (event) => {
     const body = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain") ? xhr.responseText : "";
     toast(body || `The studio answered with an error (HTTP ${xhr.status}). Nothing you typed was lost: try again.`);
   });
+  // "Use as reference" adds the image to the form; on a phone the form is on the other tab,
+  // so say where it went.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!elt || !elt.matches || !elt.matches("[data-use-reference]")) return;
+    const panel = document.getElementById("composer-panel");
+    const box = panel && panel.getBoundingClientRect();
+    const seen = box && box.width > 0 && box.bottom > 0 && box.top < window.innerHeight;
+    if (!seen) toast("Added to the reference images: they are in the Create tab.");
+  });
   document.addEventListener("htmx:sendError", () => {
     toast("The studio could not be reached. Check the connection; nothing you typed was lost.");
   });

@@ -80,6 +80,10 @@
     const form = event.target;
     if (!form.matches || !form.matches("[data-bulk-form]")) return;
     const submitter = event.submitter;
+    // A filter or search changed the address without redrawing this bar: come back to the
+    // gallery as it is now.
+    const next = form.querySelector("[data-bulk-next]");
+    if (next) next.value = location.pathname + location.search;
     const old = form.querySelector('input[name="confirm"]');
     if (old) old.remove();
     if (!submitter || submitter.value !== "delete") return;

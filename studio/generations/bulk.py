@@ -8,6 +8,7 @@ count as "not yours" too, so the answer tells nothing about other people's work.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -148,6 +149,9 @@ def apply(*, user, action: str, ids: list[int], team_slug: str = "") -> Outcome:
 # --- download ---------------------------------------------------------------------------
 
 
+SKIPPED_NOTE = "NOT-INCLUDED.txt"
+
+
 @dataclass
 class Download:
     outcome: Outcome
@@ -159,8 +163,18 @@ class Download:
         return f"studio-{n}-image{'s' if n != 1 else ''}.zip"
 
     def stream(self) -> Iterator[bytes]:
-        return zips.stream(
+        files: list[tuple[str, Callable]] = [
             (name, (lambda out=out: out.file.open("rb"))) for name, out in self.entries
+        ]
+        if self.outcome.skipped:
+            # The browser only saves the file: the zip itself says what it left out.
+            files.append((SKIPPED_NOTE, lambda: io.BytesIO(self.skipped_note().encode())))
+        return zips.stream(files)
+
+    def skipped_note(self) -> str:
+        return (
+            f"{self.outcome.message()}.\n"
+            "Only finished images are downloaded: a failed or unfinished generation has none.\n"
         )
 
 

@@ -143,7 +143,14 @@ class ComposerDisplay:
     def budget_standings(self) -> list[budgets.Standing]:
         """What is left of my monthly cap and of those of the teams I own, shown by the
         price (a warning past 80 %)."""
-        return budgets.standings_for(self.user)
+        if not hasattr(self, "_budget_standings"):
+            self._budget_standings = budgets.standings_for(self.user)
+        return self._budget_standings
+
+    def budget_spent(self) -> bool:
+        """The person's own cap is used up: Generate is shown disabled (the server refuses
+        such a submission anyway)."""
+        return any(s.personal and s.spent for s in self.budget_standings())
 
     def suspension_message(self) -> str:
         """Why this person may not submit now ("" when they may): shown instead of the

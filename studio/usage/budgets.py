@@ -39,14 +39,21 @@ class Standing:
     label: str  # "Your monthly budget", "The monthly budget of team Design"
     cap: Decimal
     used: Decimal  # spent + in flight
+    personal: bool = False  # the person's own cap (it applies to every submission)
 
     @property
     def left(self) -> Decimal:
         return max(self.cap - self.used, Decimal("0"))
 
     @property
+    def spent(self) -> bool:
+        """Too little left for even the cheapest image: the form says so plainly."""
+        cheapest = prices.estimate(model="uni-1", type="image", ref_count=0, count=1)
+        return self.left < cheapest
+
+    @property
     def warn(self) -> bool:
-        return self.used > self.cap * WARN_AT
+        return self.used > self.cap * WARN_AT and not self.spent
 
     def refusal(self, estimate: Decimal, count: int) -> str:
         what = "this image costs" if count == 1 else f"these {count} images cost"
@@ -64,7 +71,9 @@ def _standing(budget: Budget, since: datetime) -> Standing:
     used = prices.held(
         user=budget.user if not budget.team_id else None, team=budget.team, since=since
     )
-    return Standing(label=_label(budget), cap=budget.monthly_usd, used=used)
+    return Standing(
+        label=_label(budget), cap=budget.monthly_usd, used=used, personal=not budget.team_id
+    )
 
 
 def reserve(*, user, team: Team | None, estimate: Decimal, count: int = 1) -> None:

@@ -58,3 +58,15 @@ def test_f_stars_the_focused_card_and_leaves_focus_on_it(logged_in_page: Page, u
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_server.url}/generations/{gen.pk}/")
     expect(page.locator(f"#gen-{gen.pk} button.star")).to_have_count(0)
+
+
+def test_use_as_reference_on_a_phone_says_where_the_image_went(logged_in_page: Page, user):
+    gen = finished_generation(user, prompt="a red kite")
+    page = logged_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.locator("#tab-gallery").click()
+    page.locator(f"#gen-{gen.pk} [data-use-reference]").click()
+    expect(page.locator("#toast")).to_be_visible()
+    expect(page.locator("#toast")).to_contain_text("Create tab")
+    expect(page.locator("#composer-form [data-thumbs='image_ref'] li")).to_have_count(1)

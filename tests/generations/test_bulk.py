@@ -194,9 +194,32 @@ def test_zip_skips_what_cannot_be_downloaded(client, owner, member, outsider, te
     # A teammate's shared image may be downloaded, as its single download may; two of the
     # same prompt get told apart by id.
     assert sorted(archive.namelist()) == sorted(
-        ["same-prompt-1.png", f"same-prompt-1-{again.pk}.png", "shared-with-me-1.png"]
+        [
+            "same-prompt-1.png",
+            f"same-prompt-1-{again.pk}.png",
+            "shared-with-me-1.png",
+            "NOT-INCLUDED.txt",
+        ]
     )
     assert response["X-Studio-Bulk"] == "3 in the zip, 1 was not yours, 1 was without an image yet"
+    # The browser only saves the file: the zip says what it left out.
+    note = archive.read("NOT-INCLUDED.txt").decode()
+    assert note.startswith("3 in the zip, 1 was not yours, 1 was without an image yet.\n")
+
+
+def test_a_zip_without_skipped_items_has_no_note(owner_client, owner, task_queue):
+    gens = [complete(make_generation(owner)) for _ in range(2)]
+    response = owner_client.post(BULK, {"action": "download", "ids": [g.pk for g in gens]})
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert "NOT-INCLUDED.txt" not in archive.namelist() and len(archive.namelist()) == 2
+
+
+def test_bulk_delete_returns_to_the_searched_gallery(owner_client, owner, task_queue):
+    gen = complete(make_generation(owner, prompt="a searched boat"))
+    page = owner_client.get("/?q=boat").content.decode()
+    assert 'name="next" value="/?q=boat" data-bulk-next' in page
+    post = {"action": "delete", "ids": [gen.pk], "confirm": "1", "next": "/?q=boat"}
+    assert owner_client.post(BULK, post)["Location"] == "/?q=boat"
 
 
 def test_zip_refuses_more_than_the_limit(owner_client, owner, task_queue, settings):

@@ -186,6 +186,22 @@ def test_form_shows_what_is_left_and_warns_past_80_percent(owner_client, owner, 
     assert "data-budget-warn" in page and "$0.99 left" in page
 
 
+def test_a_spent_budget_says_so_plainly_and_disables_generate(owner_client, owner):
+    budgets.set_cap(user=owner, monthly=Decimal("1.00"))
+    _spend(owner, Decimal("1.00"))
+    page = owner_client.get("/").content.decode()
+    assert "<strong>Budget spent:</strong> Your monthly budget of $1.00 is used up" in page
+    assert "$0.00 left" not in page and "Over 80" not in page
+    button = page[page.index('class="primary composer-submit"') :].split(">", 1)[0]
+    assert " disabled" in button and 'aria-describedby="budget-spent-note"' in button
+    # The server still refuses a post that comes anyway.
+    response = owner_client.post("/generations/", FORM)
+    assert (
+        response.status_code == 400
+        and Generation.objects.filter(prompt=FORM["prompt"]).count() == 0
+    )
+
+
 def test_team_owner_sees_the_team_budget_others_do_not(client, owner, member, team):
     budgets.set_cap(team=team, monthly=Decimal("10"))
     _spend(member, Decimal("9"), team=team)
