@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 # Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM
 # calls from the test body; `make test` sets this too, but `pytest` alone must work.
@@ -40,13 +41,25 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     }
 
 
-# What a browser test may see in the console: Chromium's line for an HTTP error status and
-# htmx's event for it, which tests cause on purpose (a refused form answers 400, a rate
-# limit 429) and assert on themselves. Anything else logged as an error (a Content-Security-
-# Policy violation, an uncaught exception, a failed script) fails the test.
+# What a browser test may see in the console: Chromium's line for an HTTP 4xx status and
+# htmx's lines for it, which tests cause on purpose (a refused form answers 400, a rate
+# limit 429) and assert on themselves; and what a page outside the studio logs (a test's
+# identity provider's page asks for web fonts, unreachable here). Anything else logged as an
+# error (a Content-Security-Policy violation, an uncaught exception, a failed script, a
+# 5xx) fails the test; a test that cuts the network on purpose says so with the marker.
 EXPECTED_CONSOLE = re.compile(
-    r"^(Failed to load resource: the server responded with a status of 4\d\d|htmx:responseError)"
+    r"^(Failed to load resource: the server responded with a status of 4\d\d"
+    r"|htmx:responseError|Response Status Error Code 4\d\d )"
 )
+STUDIO_HOSTS = {"localhost", "127.0.0.1"}
+
+
+def _reported(message) -> bool:
+    url = message.location.get("url", "")
+    host = urlsplit(url).hostname
+    if url and host and host not in STUDIO_HOSTS:
+        return False
+    return message.type == "error" and not EXPECTED_CONSOLE.match(message.text)
 
 
 def pytest_configure(config) -> None:
@@ -69,7 +82,7 @@ def _fail_on_console_errors(request, monkeypatch):
             "console",
             lambda m: (
                 errors.append(f"{m.type}: {m.text} ({m.location.get('url', '')})")
-                if m.type == "error" and not EXPECTED_CONSOLE.match(m.text)
+                if _reported(m)
                 else None
             ),
         )

@@ -121,6 +121,7 @@ def test_dropping_two_files_on_the_source_says_which_one_is_used(logged_in_page:
     )
 
 
+@pytest.mark.console_errors_allowed  # it takes the network away on purpose
 def test_elapsed_time_ticks_between_polls_and_times_are_local(browser, live_server, user, log_in):
     gen = make_generation(user)
     context = browser.new_context(timezone_id="Asia/Tokyo", locale="en-GB")
