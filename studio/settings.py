@@ -328,6 +328,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "studio.accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "studio.accounts.lockout.client_ip"
+AXES_WHITELIST_CALLABLE = "studio.accounts.lockout.not_a_password_attempt"
 
 # --- Upstream (Luma Agents API) -------------------------------------------------------
 LUMA_AGENTS_API_KEY = os.environ.get("LUMA_AGENTS_API_KEY", "")

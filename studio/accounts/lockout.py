@@ -36,3 +36,10 @@ def lockout_response(
     )
     response["Retry-After"] = str(seconds)
     return response
+
+
+def not_a_password_attempt(request: HttpRequest, credentials: dict | None = None) -> bool:
+    """django-axes' whitelist: an attempt without a username is a provider sign-in's callback
+    (the provider throttles its own sign-in). Counted, such failures would share one
+    (no username, address) pair and lock every provider sign-in from that address out."""
+    return not (credentials or {}).get("username")

@@ -76,8 +76,20 @@ def test_share_appears_for_a_teammate_who_stars_it_and_loses_it_when_removed(
 
     olga = _signed_in(browser, live_server, "olga")
     olga.goto(f"{live_server.url}/teams/design/members/")
-    olga.locator('[data-member="carol"]').get_by_role("button", name="Remove").click()
+    remove = olga.locator('[data-member="carol"]').get_by_role("button", name="Remove")
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    olga.once("dialog", lambda dialog: answer(dialog, False))
+    remove.click()  # asked first; "Cancel" keeps her
+    expect(olga.locator('[data-member="carol"]')).to_have_count(1)
+    olga.once("dialog", lambda dialog: answer(dialog, True))
+    remove.click()
     expect(olga.locator('[data-member="carol"]')).to_have_count(0)
+    assert questions == ["Remove carol from Design?"] * 2
     # Carol's open page: its next look is refused and sends her to her teams.
     expect(carol).to_have_url(f"{live_server.url}/teams/", timeout=10_000)
     expect(carol.locator('[data-team="design"]')).to_have_count(0)

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 from django.contrib.auth import get_user_model
+from django.core.exceptions import SuspiciousOperation
 
 from studio.accounts import oidc
 from studio.accounts.models import ExternalIdentity
@@ -225,3 +226,19 @@ def test_without_a_provider_its_urls_are_404(client, settings):
     assert client.get("/accounts/oidc/login/").status_code == 404
     assert client.get("/accounts/oidc/callback/?code=x&state=y").status_code == 404
     assert b"Sign in with" not in client.get("/accounts/login/").content
+
+
+def test_failed_provider_sign_ins_never_lock_the_address_out(client, sso, monkeypatch, settings):
+    """django-axes counts failed sign-ins per (username, address); a provider callback has no
+    username, so its failures must not lock every provider sign-in from that address out."""
+    real = oidc.StudioOIDCBackend.get_or_create_user
+
+    def refuse(self, *args, **kwargs):
+        raise SuspiciousOperation("refused for the test")
+
+    monkeypatch.setattr(oidc.StudioOIDCBackend, "get_or_create_user", refuse)
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        assert sign_in(client, "alice").status_code == 400
+    monkeypatch.setattr(oidc.StudioOIDCBackend, "get_or_create_user", real)
+    assert sign_in(client, "alice").status_code == 302
+    assert _signed_in_as(client) == "alice"
