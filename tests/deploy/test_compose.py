@@ -276,7 +276,8 @@ def test_env_example_names_every_variable_compose_interpolates():
 
 def test_env_example_holds_placeholders_not_secrets():
     for key, value in env_example().items():
-        if SECRET_NAMES.search(key) and key != "LUMA_AGENTS_API_KEY":
+        # STUDIO_PASSWORD_LOGIN is a switch (0 / 1) that merely names passwords.
+        if SECRET_NAMES.search(key) and key not in {"LUMA_AGENTS_API_KEY", "STUDIO_PASSWORD_LOGIN"}:
             assert "change-me" in value, f"{key} in .env.example looks like a real secret"
     assert env_example()["LUMA_AGENTS_API_KEY"] == ""
 
