@@ -363,12 +363,36 @@ def shoot_team(studio: Studio, page: Page, mobile: Page, saved: list[Path]) -> N
             clip = clip_of(p, "h1", until=f"{CARDS} >> nth=2")
             shoot(p, "team-phone.png", saved, full_page=True, clip=clip)
         p.goto(f"{studio.base}/teams/design/members/")
+        if suffix == "desktop":  # one open invitation link, listed on both
+            p.get_by_label("Invite as").select_option("editor")
+            p.get_by_label("How many people may use it").fill("5")
+            p.get_by_role("button", name="Make an invitation link").click()
+        expect(p.locator("[data-invitation]").first).to_be_visible()
         p.wait_for_load_state("networkidle")
         shoot(p, f"members-{suffix}.png", saved, full_page=True)
+        p.emulate_media(color_scheme="dark")
+        p.reload()
+        shoot(p, f"members-dark-{suffix}.png", saved, full_page=True)
+        p.emulate_media(color_scheme="light")
+
+
+def shoot_login(browser: Browser, studio: Studio, saved: list[Path]) -> None:
+    """The sign-in page as a signed-out person sees it: the identity provider's button
+    (studio_env names one) above the password form, light and dark."""
+    for options, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        for scheme in ("light", "dark"):
+            context = browser.new_context(**options, color_scheme=scheme)
+            page = context.new_page()
+            page.goto(f"{studio.base}/accounts/login/")
+            expect(page.get_by_role("link", name="Sign in with Acme SSO")).to_be_visible()
+            name = "login" if scheme == "light" else "login-dark"
+            shoot(page, f"{name}-{suffix}.png", saved)
+            context.close()
 
 
 def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Path]:
     saved: list[Path] = []
+    shoot_login(browser, studio, saved)
     desktop = browser.new_context(**DESKTOP)
     desktop.set_default_timeout(20_000)
     page = desktop.new_page()
@@ -593,6 +617,11 @@ def studio_env(work: Path) -> dict[str, str]:
         DJANGO_DEBUG="0",
         # DEBUG off, as in production: the start-up check then wants a real secret key.
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        # A provider for the sign-in page's button; the page itself never asks it anything.
+        STUDIO_OIDC_NAME="Acme SSO",
+        STUDIO_OIDC_ISSUER="https://sso.example.com/realms/acme",
+        STUDIO_OIDC_CLIENT_ID="studio",
+        STUDIO_OIDC_CLIENT_SECRET=secrets.token_urlsafe(16),
         PYTHONUNBUFFERED="1",
     )
     return env
