@@ -88,6 +88,9 @@ def oidc_provider(tmp_path_factory):
         ["node", "server.js"],
         cwd=PROVIDER_DIR,
         env={**os.environ, "PORT": str(port), "OIDC_ACCOUNTS": str(accounts)},
+        # Its stdin is a pipe this process holds: a session killed before its teardown still
+        # closes it, and the provider exits (server.js) instead of lingering.
+        stdin=subprocess.PIPE,
         stdout=log,
         stderr=subprocess.STDOUT,
     )

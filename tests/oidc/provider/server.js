@@ -116,3 +116,7 @@ const server = provider.listen(port, '127.0.0.1', () => {
   console.log(`oidc-provider listening on ${issuer}`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
+// The test session holds our stdin: when it ends (even killed, with no teardown), so do we.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
