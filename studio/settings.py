@@ -426,6 +426,9 @@ ZIP_MAX_FILES = env_int("STUDIO_ZIP_MAX_FILES", 100)
 # Bulk actions that higher apps add to the gallery's selection (action -> dotted path of a
 # function `(*, user, ids, data) -> message`): generations does not import them.
 BULK_ACTIONS = {"collect": "studio.collections.bulk.collect"}
+# Called after the composer's submission is saved, `(*, user, generations, data)`: the
+# apps above generations act on what they added to the form ("Collect into").
+SUBMITTED_HOOKS = ["studio.collections.composer.collect_submitted"]
 
 # --- Moderation ---------------------------------------------------------------------------
 # After this many confirmed violations in 30 days a person is suspended; 0 / unset: off.

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from studio.core.media import extension_for
 from studio.uploads import staging
@@ -145,6 +146,14 @@ def inputs_of(gen: Generation) -> list[dict[str, Any]]:
             item.update(media_type=ref.media_type, width=ref.width, height=ref.height)
         items.append(item)
     return items
+
+
+def submitted(*, user, generations: list[Generation], data) -> None:
+    """Tell the apps above (settings.SUBMITTED_HOOKS, dotted paths) of an accepted
+    submission and what the composer posted with it: "Collect into" is the collections
+    app's field, which this app does not know."""
+    for path in settings.SUBMITTED_HOOKS:
+        import_string(path)(user=user, generations=generations, data=data)
 
 
 def retry_generation(gen: Generation) -> Generation:

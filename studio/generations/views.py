@@ -289,6 +289,7 @@ def _create(request: HttpRequest) -> tuple[HttpResponse, list[int] | None]:
     except OverBudget as refused:
         form.add_error(None, refused.message)
         return _form_again(request, form, htmx_status=400), None
+    services.submitted(user=request.user, generations=gens, data=request.POST)
     made = [g.pk for g in gens]
     announcement = (
         "Submitted: the image is on its way."
@@ -302,6 +303,7 @@ def _create(request: HttpRequest) -> tuple[HttpResponse, list[int] | None]:
     request.session[LAST_SETTINGS] = {
         **gens[0].params(),
         "count": count,
+        "collection": request.POST.get("collection", ""),
     }
     messages.success(request, announcement)
     return redirect("studio"), made

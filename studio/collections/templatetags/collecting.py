@@ -51,3 +51,16 @@ def collection_tools(context, gen) -> dict:
         "back": context.get("filtered_url", ""),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("collections/_collect_into.html", takes_context=True)
+def collect_into(context, form) -> dict:
+    """The composer's "Collect into" select: preselected from `?collection=` (the studio
+    opened from a collection's page), what was posted (the form again after an error), or
+    what the last submission without script chose."""
+    request = context.get("request")
+    picked = ""
+    if request is not None:
+        picked = request.POST.get("collection") or request.GET.get("collection") or ""
+    picked = picked or str((getattr(form, "initial", None) or {}).get("collection") or "")
+    return {"choices": _choices(context), "picked": picked}
