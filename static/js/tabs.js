@@ -8,7 +8,7 @@
   // A prefilled or refused form (Remix, Edit this image, Use as reference, errors) is what
   // the person came for, whatever tab was chosen before.
   const query = new URLSearchParams(window.location.search);
-  const prefilled = query.has("remix") || query.has("edit") || query.has("reference") || document.querySelector("[data-error-summary]") !== null;
+  const prefilled = query.has("remix") || query.has("settings") || query.has("edit") || query.has("reference") || document.querySelector("[data-error-summary]") !== null;
 
   function parts() {
     const list = document.querySelector("[data-studio-tabs]");

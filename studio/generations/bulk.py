@@ -9,6 +9,7 @@ count as "not yours" too, so the answer tells nothing about other people's work.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -20,13 +21,14 @@ from django.utils.text import slugify
 from studio.core.media import extension_for
 from studio.teams.models import Team
 
-from . import access, services, zips
+from . import access, parameters, services, zips
 from .models import Generation, Output, State
 
 ACTIONS = ("download", "share", "unshare", "favourite", "unfavourite", "delete")
 # More than any gallery loads in one sitting; past it the request is refused unread.
 MAX_IDS = 1000
 NOT_YOURS = "not yours"
+MANIFEST = "manifest.json"
 
 DONE = {
     "download": "in the zip",
@@ -156,6 +158,9 @@ SKIPPED_NOTE = "NOT-INCLUDED.txt"
 class Download:
     outcome: Outcome
     entries: list[tuple[str, Output]]
+    # Beside each image its parameters (a sidecar of the same name, .json), and the
+    # manifest.json of them all: the settings travel with the files.
+    documents: list[tuple[str, bytes]] = field(default_factory=list)
 
     @property
     def filename(self) -> str:
@@ -166,6 +171,7 @@ class Download:
         files: list[tuple[str, Callable]] = [
             (name, (lambda out=out: out.file.open("rb"))) for name, out in self.entries
         ]
+        files += [(name, (lambda data=data: io.BytesIO(data))) for name, data in self.documents]
         if self.outcome.skipped:
             # The browser only saves the file: the zip itself says what it left out.
             files.append((SKIPPED_NOTE, lambda: io.BytesIO(self.skipped_note().encode())))
@@ -194,17 +200,27 @@ def download(*, user, ids: list[int]) -> Download:
         )
     }
     entries: list[tuple[str, Output]] = []
-    taken: set[str] = set()
+    documents: list[tuple[str, bytes]] = []
+    manifest: list[dict] = []
+    taken: set[str] = {MANIFEST}
     for gen in gens:
         files = outputs.get(gen.pk, []) if gen.state == State.COMPLETED else []
         if not files:
             outcome.skip("without an image yet" if gen.in_flight else "without an image")
             continue
         outcome.done.append(gen)
+        names = {}
         for out in files:
             name = _zip_name(gen, out, several=len(files) > 1, taken=taken)
             taken.add(name)
+            names[out.pk] = name
             entries.append((name, out))
+        document = parameters.document(gen, files, names)
+        manifest.append(document)
+        for name in names.values():
+            sidecar = f"{name.rsplit('.', 1)[0]}.json"
+            taken.add(sidecar)
+            documents.append((sidecar, _json(document)))
     limit = settings.ZIP_MAX_FILES
     if len(entries) > limit:
         raise BulkError(
@@ -213,7 +229,12 @@ def download(*, user, ids: list[int]) -> Download:
         )
     if not entries:
         raise BulkError(f"Nothing to download: {outcome.message()}.")
-    return Download(outcome, entries)
+    documents.append((MANIFEST, _json({"format": "studio.manifest", "items": manifest})))
+    return Download(outcome, entries, documents)
+
+
+def _json(document: dict) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def _zip_name(gen: Generation, out: Output, *, several: bool, taken: set[str]) -> str:
@@ -223,5 +244,7 @@ def _zip_name(gen: Generation, out: Output, *, several: bool, taken: set[str]) -
         stem += f"-{out.position + 1}"
     ext = extension_for(out.media_type)
     name = f"{stem}.{ext}"
-    # The same prompt twice (a remix, a retry): the id tells them apart.
-    return name if name not in taken else f"{stem}-{gen.pk}.{ext}"
+    # The same prompt twice (a remix, a retry): the id tells them apart (the image's and
+    # its sidecar's name).
+    free = name not in taken and f"{stem}.json" not in taken
+    return name if free else f"{stem}-{gen.pk}.{ext}"

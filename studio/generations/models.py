@@ -377,6 +377,11 @@ class Output(models.Model):
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     bytes = models.PositiveBigIntegerField()
+    # Of the original as stored (byte for byte what the provider sent): an image dropped on
+    # the composer is recognised by it ("" until the backfill migration reaches the row).
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # The original carries C2PA / JUMBF provenance markers (checked, not validated).
+    c2pa = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]

@@ -3,6 +3,7 @@ thumbnail for the gallery, and remove files whose rows are gone."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from io import BytesIO
@@ -14,6 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from studio.core.files import delete_files  # noqa: F401  (the pipeline calls it from here)
 from studio.core.media import extension_for, media_type_for_pil
 
+from . import provenance
 from .models import Generation, Output
 
 log = logging.getLogger("studio.generations")
@@ -44,6 +46,8 @@ def store_output(gen: Generation, position: int, fh) -> Output:
         raise OutputInvalid(f"the output is a {fmt} image, expected PNG or JPEG")
     size = fh.seek(0, 2)
     fh.seek(0)
+    digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    marked = provenance.has_c2pa(fh)
     out = Output(
         generation=gen,
         position=position,
@@ -51,6 +55,8 @@ def store_output(gen: Generation, position: int, fh) -> Output:
         width=width,
         height=height,
         bytes=size,
+        sha256=digest,
+        c2pa=marked,
     )
     out.file.save(f"{gen.pk}-{position}.{extension_for(media_type)}", File(fh), save=False)
     out.thumbnail.save(f"{gen.pk}-{position}.webp", ContentFile(thumbnail), save=False)

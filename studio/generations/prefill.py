@@ -60,6 +60,11 @@ def remix(user, generation: Generation) -> dict[str, Any]:
     return initial
 
 
+def settings_of(generation: Generation) -> dict[str, Any]:
+    """Initial data with `generation`'s settings and not its prompt ("Use these settings")."""
+    return {**_settings_of(generation), "web_search": generation.web_search}
+
+
 def edit_output(user, output: Output) -> dict[str, Any]:
     """Initial data for GenerationForm that edits `output` (Edit this image): the output as
     the kept source and the settings of the generation that made it."""

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import parameter_views, views
 
 # Everything about one generation, under /generations/<id>/.
 one_generation = [
@@ -10,6 +10,7 @@ one_generation = [
     path("retry/", views.retry, name="generation-retry"),
     path("delete/", views.delete, name="generation-delete"),
     path("appeal/", views.appeal, name="generation-appeal"),
+    path("parameters/", parameter_views.generation_parameters, name="generation-parameters"),
     path("outputs/<int:position>/", views.output_file, name="output-file"),
     path("outputs/<int:position>/thumb/", views.output_thumbnail, name="output-thumbnail"),
     path("outputs/<int:position>/reference/", views.use_as_reference, name="output-reference"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("generations/", views.create, name="generation-create"),
     path("generations/bulk/", views.bulk_action, name="generations-bulk"),
     path("generations/prompts/", views.prompt_history, name="prompt-history"),
+    path("generations/recall/", parameter_views.recall, name="generation-recall"),
     path("batches/<int:batch_id>/", views.batch_compare, name="batch-compare"),
     path("generations/<int:generation_id>/", include(one_generation)),
 ]

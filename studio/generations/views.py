@@ -96,6 +96,9 @@ def _studio_initial(request: HttpRequest) -> dict:
     as reference" without JavaScript (?reference=<id>&output=<n>)."""
     if last := request.session.pop(LAST_SETTINGS, None):
         return last
+    if settings_id := request.GET.get("settings"):
+        # "Use these settings" from a page without the composer: the settings, no prompt.
+        return prefill.settings_of(access.get_generation_for(request.user, settings_id))
     if remix_id := request.GET.get("remix"):
         return prefill.remix(request.user, access.get_generation_for(request.user, remix_id))
     if edit_id := request.GET.get("edit"):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -101,10 +102,17 @@ def form_values(html: str) -> dict[str, list[str]]:
 
 def complete(gen, size=(64, 36)):
     """Finish `gen` as the pipeline would: one stored output and its thumbnail."""
+    data = image_bytes("PNG", size)
     out = Output(
-        generation=gen, position=0, media_type="image/png", width=size[0], height=size[1], bytes=10
+        generation=gen,
+        position=0,
+        media_type="image/png",
+        width=size[0],
+        height=size[1],
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
     )
-    out.file.save(f"{gen.pk}.png", ContentFile(image_bytes("PNG", size)), save=False)
+    out.file.save(f"{gen.pk}.png", ContentFile(data), save=False)
     out.thumbnail.save(f"{gen.pk}.webp", ContentFile(image_bytes("WEBP", size)), save=False)
     out.save()
     Generation.objects.filter(pk=gen.pk).update(state=State.COMPLETED, completed_at=timezone.now())

@@ -95,6 +95,19 @@ no-team    200-  404   404   404   404   404     404   404    404     400
 anonymous  login login login login login login   login login  login   login
 reviewer   200-  404   404   404   404   404     404   404    404     400
 """
+# Issue 21: a generation's parameters document ("Download parameters", "Use these
+# settings") and recall by the SHA-256 of an original (alice's shared output's).
+RECALL = """
+           params recall
+author     200    200
+owner      200    200
+editor     200    200
+viewer     200    200
+other-team 404    404
+no-team    404    404
+anonymous  login  login
+reviewer   404    404
+"""
 
 
 def _parse(table: str) -> dict[tuple[str, str], str]:
@@ -104,7 +117,14 @@ def _parse(table: str) -> dict[tuple[str, str], str]:
     }
 
 
-MATRIX = _parse(PAGES) | _parse(ACTIONS) | _parse(REUSE) | _parse(INVITES) | _parse(COLLECTIONS)
+MATRIX = (
+    _parse(PAGES)
+    | _parse(ACTIONS)
+    | _parse(REUSE)
+    | _parse(INVITES)
+    | _parse(COLLECTIONS)
+    | _parse(RECALL)
+)
 ROWS = ["author", "owner", "editor", "viewer", "other-team", "no-team", "anonymous", "reviewer"]
 # the header lines
 COLUMNS = (
@@ -113,6 +133,7 @@ COLUMNS = (
     + REUSE.split()[:2]
     + INVITES.split()[:2]
     + COLLECTIONS.split()[:10]
+    + RECALL.split()[:2]
 )
 # The staff reviewer (issue 9): staff holding the review permission see the review queue's
 # items (moderated failures) and nothing else of other people's, so none of alice's work
@@ -260,6 +281,8 @@ def _request(column: str, w: World):
         "tuse": ("get", "/teams/design/usage/", {}),
         "invite": ("post", "/teams/design/invites/", {"role": "viewer"}),
         "revoke": ("post", f"/teams/design/invites/{_open_invitation(w)}/revoke/", {}),
+        "params": ("get", f"/generations/{g}/parameters/", {}),
+        "recall": ("get", "/generations/recall/", {"sha256": w.shared.outputs.get().sha256}),
         "colls": ("get", "/collections/", {}),
         "coll": ("get", f"/collections/{w.board.pk}/", {}),
         "mine": ("get", f"/collections/{w.mine.pk}/", {}),
@@ -307,6 +330,8 @@ COVERS = {
     "team-usage": "tuse",  # the team's owners; 404 for everyone else
     "team-invites": "invite",
     "team-invite-revoke": "revoke",
+    "generation-parameters": "params",
+    "generation-recall": "recall",
     "collections": "colls",  # GET; POST is "cnew"
     "collection": "coll",  # a team's; "mine" is a personal one
     "collection-add": "cadd",
@@ -351,7 +376,7 @@ CELLS = [(row, column) for row in ROWS for column in COLUMNS]
 
 
 def test_the_matrix_is_complete():
-    assert len(COLUMNS) == 38 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
+    assert len(COLUMNS) == 40 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
     extra = {"unshare", "remix", "refer", "add", "mine", "cnew", "bulk-collect"}
     assert set(COVERS.values()) | extra == set(COLUMNS)
 
