@@ -390,6 +390,35 @@ def shoot_login(browser: Browser, studio: Studio, saved: list[Path]) -> None:
             context.close()
 
 
+def shoot_collection(studio: Studio, page: Page, mobile: Page, saved: list[Path]) -> None:
+    """A collection made as a person would (named on /collections/, filled from the
+    gallery's selection), its page in light and dark, on a desktop and a phone."""
+    page.goto(f"{studio.base}/collections/")
+    page.locator("#collection-name").fill("Coast and mountains")
+    page.get_by_role("button", name="Create collection").click()
+    expect(page.locator("h1")).to_have_text("Coast and mountains")
+    page.goto(f"{studio.base}/")
+    show_tab(page, "gallery")
+    page.locator("[data-select-mode]").click()
+    page.locator("[data-select-all]").click()
+    page.get_by_role("button", name="Add to collection").click()
+    expect(page.locator(".messages")).to_contain_text("added to Coast and mountains")
+    page.goto(f"{studio.base}/collections/")
+    url = page.locator(".collection-name a").first.get_attribute("href")
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        for scheme in ("light", "dark"):
+            p.emulate_media(color_scheme=scheme)
+            p.goto(f"{studio.base}{url}")
+            expect(p.locator(f"{CARDS} img").first).to_be_visible()
+            p.wait_for_load_state("networkidle")
+            name = "collection" if scheme == "light" else "collection-dark"
+            shoot(p, f"{name}-{suffix}.png", saved, full_page=suffix == "desktop")
+        p.emulate_media(color_scheme="light")
+        p.goto(f"{studio.base}/collections/")
+        p.wait_for_load_state("networkidle")
+        shoot(p, f"collections-{suffix}.png", saved)
+
+
 def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Path]:
     saved: list[Path] = []
     shoot_login(browser, studio, saved)
@@ -454,6 +483,7 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
             shoot(p, "select-phone.png", saved, full_page=True, clip=clip)
 
     shoot_team(studio, page, mobile, saved)
+    shoot_collection(studio, page, mobile, saved)
 
     # A form error: a text file named .png among the references; the rest is kept.
     notes = {"name": "notes.png", "mimeType": "image/png", "buffer": b"shopping list: eggs\n"}
