@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import Q, QuerySet
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import slugify
 
 from studio.upstream import facts
 
+from . import search
 from .models import IN_FLIGHT, Generation, State
 
 PAGE_SIZE = 24
@@ -25,6 +27,11 @@ class Filters:
     model: str = ""
     type: str = ""
     favourite: bool = False
+    ratio: str = ""
+    style: str = ""
+    since: str = ""  # YYYY-MM-DD, made on or after (UTC)
+    until: str = ""  # YYYY-MM-DD, made on or before (UTC)
+    team: str = ""  # a team's slug: what is shared with it
 
     @classmethod
     def from_request(cls, params) -> Filters:
@@ -38,25 +45,33 @@ class Filters:
             model=model if model in facts.MODELS else "",
             type=kind if kind in facts.TYPES else "",
             favourite=params.get("favourite") in ("1", "on", "true"),
+            ratio=_one_of(params.get("ratio", ""), facts.ASPECT_RATIOS),
+            style=_one_of(params.get("style", ""), facts.STYLES),
+            since=_day(params.get("since", "")),
+            until=_day(params.get("until", "")),
+            team=slugify(params.get("team", ""))[:100],
         )
 
     def apply(self, qs: QuerySet[Generation], *, user=None) -> QuerySet[Generation]:
         """`user`: whose stars the favourites filter means (each person has their own)."""
         if self.q:
-            qs = qs.filter(prompt__icontains=self.q)
+            qs = search.matching(qs, self.q)
         if self.state:
             qs = qs.filter(state__in=IN_FLIGHT if self.state == ACTIVE else [self.state])
-        if self.model:
-            qs = qs.filter(model=self.model)
-        if self.type:
-            qs = qs.filter(type=self.type)
+        same = {"model": self.model, "type": self.type, "aspect_ratio": self.ratio}
+        same |= {"style": self.style, "team__slug": self.team}
+        qs = qs.filter(**{field: value for field, value in same.items() if value})
         if self.favourite:
             qs = qs.filter(favourites__user=user) if user is not None else qs.none()
+        if self.since:
+            qs = qs.filter(created_at__gte=_midnight(self.since))
+        if self.until:
+            qs = qs.filter(created_at__lt=_midnight(self.until) + timedelta(days=1))
         return qs
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.state or self.model or self.type or self.favourite)
+        return any(self.__dict__.values())
 
     def querystring(self) -> str:
 
@@ -126,3 +141,19 @@ def neighbours(qs: QuerySet[Generation], gen: Generation) -> tuple[int | None, i
     before = newer.order_by("created_at", "id").values_list("pk", flat=True).first()
     after = older.order_by("-created_at", "-id").values_list("pk", flat=True).first()
     return before, after
+
+
+def _one_of(value: str, allowed: list[str]) -> str:
+    return value if value in allowed else ""
+
+
+def _day(value: str) -> str:
+    try:
+        day = parse_date(value.strip()[:10])
+    except ValueError:
+        return ""
+    return day.isoformat() if day else ""
+
+
+def _midnight(day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time.min, tzinfo=UTC)

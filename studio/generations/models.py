@@ -518,3 +518,20 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"submission key of user {self.user_id}"
+
+
+class SavedSearch(models.Model):
+    """A person's named gallery search: the query string of its filters, theirs alone."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(max_length=100)
+    query = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import parameter_views, views
+from . import parameter_views, search_views, views
 
 # Everything about one generation, under /generations/<id>/.
 one_generation = [
@@ -25,6 +25,10 @@ urlpatterns = [
     path("generations/bulk/", views.bulk_action, name="generations-bulk"),
     path("generations/prompts/", views.prompt_history, name="prompt-history"),
     path("generations/recall/", parameter_views.recall, name="generation-recall"),
+    path("searches/", search_views.save_search, name="saved-searches"),
+    path(
+        "searches/<int:search_id>/delete/", search_views.delete_search, name="saved-search-delete"
+    ),
     path("batches/<int:batch_id>/", views.batch_compare, name="batch-compare"),
     path("generations/<int:generation_id>/", include(one_generation)),
 ]

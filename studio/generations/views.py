@@ -34,7 +34,15 @@ from studio.usage.budgets import OverBudget
 from . import access, batches, bulk, gallery, lineage, prefill, services, submission_keys
 from .composer import Kept
 from .forms import GenerationForm
-from .models import FINAL, PARAM_FIELDS, Generation, Output, Reference, card_version
+from .models import (
+    FINAL,
+    PARAM_FIELDS,
+    Generation,
+    Output,
+    Reference,
+    SavedSearch,
+    card_version,
+)
 from .prompt_history import recent_prompts
 from .submission_keys import new_key
 
@@ -68,6 +76,9 @@ def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) 
         "states": ["active", "completed", "failed"],
         "share_teams": list(Team.objects.shareable_by(request.user)),
         "models": facts.MODELS,
+        "ratios": facts.ASPECT_RATIOS,
+        "styles": facts.STYLES,
+        "saved_searches": list(SavedSearch.objects.filter(user=request.user)),
     }
 
 

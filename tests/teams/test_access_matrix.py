@@ -366,6 +366,9 @@ NOT_IN_THE_MATRIX = {
     "oidc_authentication_callback": "the identity provider's answer; tests/oidc",
     "signup": "making an account (STUDIO_SIGNUP=1); tests/accounts/test_signup",
     "invite": "accepting an invitation: whoever holds the link; tests/teams/test_invitations",
+    "saved-searches": "saves the person's own search; tests/generations/test_search",
+    "saved-search-delete": "the person's own saved search (404 for anyone else); "
+    "tests/generations/test_search",
     "static": "static files",
 }
 
