@@ -83,7 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: its time and count cover every request, whatever answers it.
-    "studio.core.observe.RequestMetricsMiddleware",
+    "studio.core.observe.ObserveRequestsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "studio.core.middleware.NoStoreHtmlMiddleware",
     "studio.core.middleware.BodyLimitMiddleware",
@@ -464,11 +464,17 @@ METRICS_TOKEN = os.environ.get("STUDIO_METRICS_TOKEN", "")
 WORKER_METRICS_PORT = env_int("STUDIO_WORKER_METRICS_PORT", 0)
 WORKER_METRICS_ADDRESS = os.environ.get("STUDIO_WORKER_METRICS_ADDRESS", "0.0.0.0")
 
+# STUDIO_LOG_FORMAT=json: one JSON object per line (studio.core.logs), for a log shipper;
+# otherwise plain lines for a person reading a terminal.
+LOG_FORMAT = "json" if os.environ.get("STUDIO_LOG_FORMAT", "").lower() == "json" else "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "studio.core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "loggers": {
         "studio": {"handlers": ["console"], "level": os.environ.get("STUDIO_LOG_LEVEL", "INFO")},
         # django-q2 logs as "django-q"; its INFO line for every task would drown the rest.
@@ -481,7 +487,11 @@ LOGGING = {
 STUDIO_PUBLIC_URL = os.environ.get("STUDIO_PUBLIC_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
 # Called inside the transaction of every state change of a generation, with
 # (generation, old_state, new_state): how higher apps learn of it (dotted paths).
-STUDIO_TRANSITION_HOOKS = ["studio.webhooks.outbox.on_transition"]
+STUDIO_TRANSITION_HOOKS = [
+    "studio.webhooks.outbox.on_transition",
+    # Each transition logged (with the generation id) and counted in the metrics.
+    "studio.generations.metrics.on_transition",
+]
 WEBHOOK_ALLOW_PRIVATE = env_bool("STUDIO_WEBHOOK_ALLOW_PRIVATE")
 WEBHOOK_TIMEOUT_SECONDS = 10.0
 # Seconds before each retry of a failed delivery; when they run out, it is given up.
@@ -518,3 +528,19 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Studio <studio@localh
 # studio page of the person has checked in for as long.
 NOTIFY_EMAIL_MIN_JOB_SECONDS = 120
 NOTIFY_EMAIL_AWAY_SECONDS = 120
+if LOG_FORMAT == "json":
+    # Django prints a 500's traceback only while DEBUG is on: a log shipper wants it always,
+    # as one JSON line like the rest.
+    LOGGING["loggers"]["django.request"] = {
+        "handlers": ["console"],
+        "level": "ERROR",
+        "propagate": False,
+    }
+
+# SENTRY_DSN (optional): errors are reported there, with the provider key, tokens and
+# secrets scrubbed from every event (studio.core.sentry).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from studio.core import sentry
+
+    sentry.init(SENTRY_DSN, secrets=[LUMA_AGENTS_API_KEY, METRICS_TOKEN, SECRET_KEY])

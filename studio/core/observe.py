@@ -1,7 +1,10 @@
-"""What every request leaves behind for an operator: its count and latency by view."""
+"""What every request leaves behind for an operator: an id (answered as X-Request-Id and
+carried by its log lines and the tasks it enqueues), its count and latency by view in the
+metrics, one access log line."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -9,7 +12,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import Counter, Histogram
 
+from . import logs
 from .metrics import LATENCY_BUCKETS
+
+access_log = logging.getLogger("studio.request")
 
 REQUESTS = Counter(
     "studio_http_requests_total",
@@ -36,7 +42,13 @@ def view_label(request: HttpRequest) -> str:
     return "unmatched"
 
 
-class RequestMetricsMiddleware:
+def person_id(request: HttpRequest) -> int | None:
+    """The signed-in person's id, if the request got as far as knowing it."""
+    user = getattr(request, "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+class ObserveRequestsMiddleware:
     """First in MIDDLEWARE, so the time covers every other middleware too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -44,9 +56,27 @@ class RequestMetricsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        response = self.get_response(request)
-        view = view_label(request)
-        method = request.method if request.method in _METHODS else "other"
-        REQUESTS.labels(view=view, method=method, status=str(response.status_code)).inc()
-        REQUEST_SECONDS.labels(view=view).observe(time.perf_counter() - started)
+        sent = request.headers.get("X-Request-Id", "")
+        request_id = sent if logs.acceptable(sent) else logs.new_id()
+        with logs.request_context(request_id):
+            response = self.get_response(request)
+            seconds = time.perf_counter() - started
+            view = view_label(request)
+            method = request.method if request.method in _METHODS else "other"
+            REQUESTS.labels(view=view, method=method, status=str(response.status_code)).inc()
+            REQUEST_SECONDS.labels(view=view).observe(seconds)
+            access_log.info(
+                "%s %s %s",
+                method,
+                view,
+                response.status_code,
+                extra={
+                    "view": view,
+                    "method": method,
+                    "status": response.status_code,
+                    "duration_ms": round(seconds * 1000, 1),
+                    "person_id": person_id(request),
+                },
+            )
+        response["X-Request-Id"] = request_id
         return response

@@ -4,9 +4,11 @@ retries, the polling loop) and the jobs' state read from the database at each sc
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from prometheus_client import Counter, Gauge, Histogram
@@ -71,7 +73,7 @@ def _known_code(code: str) -> str:
 
 
 def entered(state: str, *, created_at: datetime | None, failure_code: str = "") -> None:
-    """A generation moved into `state` (called by Generation.set_state)."""
+    """A generation moved into `state` (see on_transition)."""
     TRANSITIONS.labels(state=state).inc()
     if state == "failed":
         FAILURES.labels(failure_code=_known_code(failure_code)).inc()
@@ -79,6 +81,33 @@ def entered(state: str, *, created_at: datetime | None, failure_code: str = "") 
         SUBMIT_TO_DONE.labels(outcome=state).observe(
             max(0.0, (timezone.now() - created_at).total_seconds())
         )
+
+
+log = logging.getLogger("studio.generations")
+
+
+def on_transition(generation, old_state: str, new_state: str) -> None:
+    """A STUDIO_TRANSITION_HOOKS hook (called inside the transaction of each state change):
+    the transition is logged and counted once it has committed, never for one rolled back."""
+    pk, code, created = generation.pk, generation.failure_code, generation.created_at
+
+    def committed() -> None:
+        log.info(
+            "generation %s: %s -> %s%s",
+            pk,
+            old_state,
+            new_state,
+            f" ({code})" if new_state == "failed" else "",
+            extra={
+                "generation_id": pk,
+                "from_state": old_state,
+                "state": new_state,
+                **({"failure_code": code} if new_state == "failed" else {}),
+            },
+        )
+        entered(new_state, created_at=created, failure_code=code)
+
+    transaction.on_commit(committed)
 
 
 def collect_state() -> Iterator[Metric]:

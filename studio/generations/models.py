@@ -14,8 +14,6 @@ from django.utils.text import slugify
 
 from studio.upstream import facts
 
-from . import metrics
-
 
 class State(models.TextChoices):
     PENDING = "pending"
@@ -273,11 +271,10 @@ class Generation(models.Model):
         if self.state != state:
             self.state = state
             self.history = self.history + [{"state": state, "at": now_iso()}]
-            metrics.entered(state, created_at=self.created_at, failure_code=self.failure_code)
 
     def fail(self, code: str, reason: str) -> None:
         """End in failure, keeping the code and reason exactly as given."""
-        # The code first: the transition's metrics label the failure with it.
+        # The code first: the transition hooks read it with the new state.
         self.failure_code = code
         self.failure_reason = reason
         self.set_state(State.FAILED)

@@ -126,7 +126,12 @@ def create_generation(
                 )
             ref.save()
         transaction.on_commit(lambda: queue.enqueue("submit", gen.pk))
-    log.info("generation %s created by user %s", gen.pk, user.pk)
+    log.info(
+        "generation %s created by user %s",
+        gen.pk,
+        user.pk,
+        extra={"generation_id": gen.pk, "person_id": user.pk},
+    )
     return gen
 
 

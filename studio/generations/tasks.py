@@ -12,15 +12,19 @@ import os
 
 from django.conf import settings
 
+from studio.core import logs
+
 from . import pipeline, queue
 from .models import PollLease
 
 
+@logs.traced
 def submit(generation_id: int) -> str:
     """POST one pending row upstream, at most once."""
     return pipeline.submit(generation_id)
 
 
+@logs.traced
 def poll_loop(token: str) -> str:
     """The polling loop as a chain of tasks, for a bare `qcluster` (studio_worker runs the
     loop in its own thread and holds the lease, so this one then finds it taken).
@@ -53,6 +57,7 @@ def heartbeat(worker_id: str) -> str:
     return os.environ.get("STUDIO_WORKER_ID") or worker_id
 
 
+@logs.traced
 def watchdog() -> str:
     """Run once a minute by a Schedule: re-drive whatever lost its task."""
     return "; ".join(pipeline.redrive()) or "ok"

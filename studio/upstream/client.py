@@ -220,6 +220,12 @@ class LumaClient:
             response.status_code,
             elapsed,
             seen_id,
+            extra={
+                "upstream_method": method,
+                "upstream_status": response.status_code,
+                "upstream_request_id": seen_id,
+                "duration_ms": round(elapsed, 1),
+            },
         )
         if response.status_code >= 400:
             raise UpstreamError(

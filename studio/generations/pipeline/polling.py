@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from studio.core import logs
 from studio.upstream.client import get_client, new_request_id
 from studio.upstream.errors import DownloadError, UpstreamError
 
@@ -53,6 +54,14 @@ def poll_one(
     of a completed job runs beside the loop, so it never delays the polls of other rows."""
     seen = Q(state=gen.state)
     request_id = new_request_id()
+    # This GET's id on the log lines it causes (a transition, a failure).
+    with logs.request_context(request_id):
+        _poll(gen, request_id, seen, handoff, fence)
+
+
+def _poll(
+    gen: Generation, request_id: str, seen: Q, handoff: Handoff | None, fence: Fence | None
+) -> None:
     gen.poll_count += 1
     previous_poll = gen.last_polled_at
     gen.last_polled_at = timezone.now()

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from studio.core import logs
 from studio.upstream.client import get_client, new_request_id
 from studio.upstream.errors import UnknownOutcome, UpstreamError
 
@@ -54,7 +55,9 @@ def submit(generation_id: int) -> str:
         code, reason = refusal
         transitions.fail(gen, code, reason, mine)
         return f"refused: {code}"
-    request_id = new_request_id()
+    # The id of the request that made the job (passed on through its task), so the
+    # provider's logs and ours can be matched; a resend gets one of its own.
+    request_id = logs.current_request_id() or new_request_id()
     try:
         body = request_body(gen)
         answer = get_client().create_generation(body, request_id=request_id)
