@@ -27,4 +27,4 @@ RUN pip install -e . \
 USER studio
 EXPOSE 8000
 # WEB_CONCURRENCY sets gunicorn's worker processes; settings come from the environment.
-CMD ["gunicorn", "studio.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "60"]
+CMD ["gunicorn", "studio.wsgi:application", "--config", "python:studio.core.gunicorn_conf", "--bind", "0.0.0.0:8000", "--timeout", "60"]

@@ -4,7 +4,6 @@ did (the GETs, the lease)."""
 
 from __future__ import annotations
 
-import socket
 import urllib.error
 import urllib.request
 
@@ -14,17 +13,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from studio.generations import services
 from studio.generations.models import Generation, State
 from tests.generations.helpers import DEFAULTS
+from tests.s3 import free_port
 from tests.worker import finish_worker, start_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 TOKEN = "worker-metrics-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(port: int, token: str | None) -> tuple[int, str]:

@@ -33,7 +33,8 @@ class Gunicorn:
             prefix="gunicorn-", suffix=".log", delete=False
         )
         self.log_path = Path(self.log.name)
-        args = ["studio.wsgi:application", "--bind", f"127.0.0.1:{port}", "--timeout", "60"]
+        args = ["studio.wsgi:application", "--config", "python:studio.core.gunicorn_conf"]
+        args += ["--bind", f"127.0.0.1:{port}", "--timeout", "60"]
         args += ["--workers", str(workers), "--threads", str(threads)]
         self.proc = processes.start_logged(
             [sys.executable, "-m", "gunicorn", *args], cwd=REPO, env=env, log=self.log

@@ -32,6 +32,7 @@ INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
 # Variables in the studio's containers read by something other than settings.py, and what.
 READ_ELSEWHERE = {
     "WEB_CONCURRENCY": "gunicorn (its worker count)",
+    "PROMETHEUS_MULTIPROC_DIR": "prometheus-client (where processes add up their metrics)",
     "PYTHONDONTWRITEBYTECODE": "python",
     "PYTHONUNBUFFERED": "python",
     "PIP_NO_CACHE_DIR": "pip",
