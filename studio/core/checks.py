@@ -13,7 +13,7 @@ import os
 import sys
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 MESSAGE = (
     "DJANGO_SECRET_KEY is not set and DJANGO_DEBUG is off: refusing to serve with the "
@@ -65,3 +65,24 @@ def check_secret_key(app_configs=None, **kwargs) -> list[Error]:
         return []
     problem = secret_key_problem()
     return [Error(problem, hint=HINT, id="studio.E001")] if problem else []
+
+
+@register()
+def sign_in_is_possible(app_configs, **kwargs) -> list[Warning]:
+    """STUDIO_PASSWORD_LOGIN=0 without an identity provider leaves only the admin's sign-in."""
+    provider = (
+        settings.STUDIO_OIDC_ISSUER
+        and settings.STUDIO_OIDC_CLIENT_ID
+        and settings.STUDIO_OIDC_CLIENT_SECRET
+    )
+    if settings.STUDIO_PASSWORD_LOGIN or provider:
+        return []
+    return [
+        Warning(
+            "STUDIO_PASSWORD_LOGIN=0 and no identity provider is configured: only staff can "
+            "sign in (at /admin/login/).",
+            hint="Set STUDIO_OIDC_ISSUER, STUDIO_OIDC_CLIENT_ID and STUDIO_OIDC_CLIENT_SECRET, "
+            "or STUDIO_PASSWORD_LOGIN=1.",
+            id="studio.W101",
+        )
+    ]

@@ -242,3 +242,18 @@ def test_failed_provider_sign_ins_never_lock_the_address_out(client, sso, monkey
     monkeypatch.setattr(oidc.StudioOIDCBackend, "get_or_create_user", real)
     assert sign_in(client, "alice").status_code == 302
     assert _signed_in_as(client) == "alice"
+
+
+def test_turning_password_sign_in_off_without_a_provider_is_warned_about(settings):
+    from studio.core.checks import sign_in_is_possible
+
+    settings.STUDIO_PASSWORD_LOGIN = False
+    settings.STUDIO_OIDC_ISSUER = ""
+    assert [w.id for w in sign_in_is_possible(None)] == ["studio.W101"]
+    settings.STUDIO_OIDC_ISSUER = "https://sso.example.com"
+    settings.STUDIO_OIDC_CLIENT_ID = "studio"
+    settings.STUDIO_OIDC_CLIENT_SECRET = "secret"
+    assert sign_in_is_possible(None) == []
+    settings.STUDIO_PASSWORD_LOGIN = True
+    settings.STUDIO_OIDC_ISSUER = ""
+    assert sign_in_is_possible(None) == []
