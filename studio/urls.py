@@ -38,6 +38,7 @@ urlpatterns = [
     path("uploads/", include("studio.uploads.urls")),
     path("", include("studio.usage.urls")),
     path("", include("studio.api.urls")),
+    path("", include("studio.webhooks.urls")),
     path("", include("studio.generations.urls")),
 ]
 

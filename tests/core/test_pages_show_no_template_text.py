@@ -53,6 +53,7 @@ PAGES = [
     ("use-as-reference", _get(lambda gen: f"/?reference={gen.pk}&output=0")),
     ("team", _get(lambda gen: f"/teams/{gen.team.slug}/")),
     ("delete", _get(lambda gen: f"/generations/{gen.pk}/delete/")),
+    ("webhooks", _get(lambda gen: "/settings/webhooks/")),
     ("login", _logged_out("/accounts/login/")),
     ("403", _error_page(defaults.permission_denied, PermissionDenied("Not yours."))),
     ("404", _error_page(defaults.page_not_found, Http404("No such page."))),
