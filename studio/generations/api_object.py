@@ -25,14 +25,14 @@ def output_path(generation: Generation, position: int) -> str:
 
 def as_api_object(
     generation: Generation,
-    base_url: str,
     *,
+    base: str,
     output_url: Callable[[Generation, int], str] | None = None,
 ) -> dict[str, Any]:
-    """`generation` as the upstream's Generation object. `base_url` (scheme and host, e.g.
+    """`generation` as the upstream's Generation object. `base` (scheme and host, e.g.
     `request.build_absolute_uri("/")`) makes URLs absolute; `output_url(generation, position)`
     gives an output's path or URL (default: the studio's own file URL)."""
-    base = base_url.rstrip("/")
+    base = base.rstrip("/")
     make_url = output_url or output_path
     output = []
     if generation.state == State.COMPLETED:

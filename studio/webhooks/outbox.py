@@ -34,7 +34,7 @@ def on_transition(generation: Generation, old_state: str, new_state: str) -> Non
     ]
     if endpoints:
         now = timezone.now()
-        data = as_api_object(generation, settings.STUDIO_PUBLIC_URL)
+        data = as_api_object(generation, base=settings.STUDIO_PUBLIC_URL)
         body = sender.body_for(event, data, now)
         made = Delivery.objects.bulk_create(
             Delivery(

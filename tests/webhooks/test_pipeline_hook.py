@@ -27,5 +27,5 @@ def test_a_job_run_by_the_pipeline_is_delivered(
     [got] = receiver.received
     data = got.payload["data"]
     assert (data["id"], data["state"]) == (str(gen.pk), "completed")
-    assert data["output"][0]["url"].startswith("http://127.0.0.1:8000/generations/")
+    assert data["output"][0]["url"].startswith("http://127.0.0.1:8000/")
     assert Delivery.objects.get().state == Delivery.State.DELIVERED
