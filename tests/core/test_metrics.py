@@ -10,6 +10,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from studio.generations.models import FINAL, Generation, State
+from studio.webhooks.models import Endpoint
 from tests.generations.helpers import FORM
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,6 +43,12 @@ FAMILIES = [
     "studio_poll_lease_active",
     "studio_spend_this_month_usd",
     "studio_held_this_month_usd",
+    # Registered by studio.webhooks, read from its delivery log.
+    "studio_webhook_deliveries",
+    "studio_webhook_delivered",
+    "studio_webhook_attempts",
+    "studio_webhook_retries",
+    "studio_webhook_given_up",
 ]
 
 
@@ -121,6 +128,12 @@ def test_each_family_exists_and_moves_when_jobs_run_on_the_simulator(
     for name in FAMILIES:
         assert name in before, f"{name} is not exposed"
 
+    # A webhook endpoint, so each job's end makes a delivery (its outbox row).
+    Endpoint.objects.create(
+        user=owner,
+        url="https://hooks.example.test/studio",
+        events=["generation.completed", "generation.failed"],
+    )
     prompts = [
         "a paper boat",
         "[simulate:http_429] a kite",
@@ -205,6 +218,7 @@ def test_each_family_exists_and_moves_when_jobs_run_on_the_simulator(
         before, "studio_spend_this_month_usd"
     )
     assert value(after, "studio_held_this_month_usd") == 0
+    assert moved("studio_webhook_deliveries", "studio_webhook_deliveries_total") == 3
 
 
 def test_the_get_budget_and_post_budget_families_move_when_tight(
