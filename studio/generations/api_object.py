@@ -25,8 +25,8 @@ def output_path(generation: Generation, position: int) -> str:
 
 def as_api_object(
     generation: Generation,
-    *,
     base: str,
+    *,
     output_url: Callable[[Generation, int], str] | None = None,
 ) -> dict[str, Any]:
     """`generation` as the upstream's Generation object. `base` (scheme and host, e.g.
