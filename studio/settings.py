@@ -351,6 +351,11 @@ UPSTREAM_READ_TIMEOUT = env_float("STUDIO_UPSTREAM_READ_TIMEOUT", 60.0)
 # from holding up the polls of every other row.
 UPSTREAM_POLL_READ_TIMEOUT = env_float("STUDIO_UPSTREAM_POLL_READ_TIMEOUT", 10.0)
 UPSTREAM_DOWNLOAD_MAX_BYTES = env_int("STUDIO_UPSTREAM_DOWNLOAD_MAX_BYTES", 64 * 1024 * 1024)
+# One output's whole transfer; past it the download is retried (a trickling CDN).
+UPSTREAM_DOWNLOAD_DEADLINE_SECONDS = env_float("STUDIO_UPSTREAM_DOWNLOAD_DEADLINE_SECONDS", 120.0)
+# A completed job's failed downloads are retried with backoff while its output URLs may
+# still answer: the provider's URLs last an hour, counted here from the submit.
+DOWNLOAD_RETRY_SECONDS = env_float("STUDIO_DOWNLOAD_RETRY_SECONDS", 3600.0)
 UPSTREAM_SUBMIT_MAX_ATTEMPTS = 6
 
 # The simulator's timeline and the lifetime of its presigned output URLs.
@@ -371,6 +376,8 @@ POLL_IDLE_SECONDS = env_float("STUDIO_POLL_IDLE_SECONDS", 1.0)
 # Short and renewed every turn (and every second within one), so a dead loop's lease has
 # lapsed within seconds and a restarted worker takes over at once.
 POLL_LEASE_SECONDS = env_float("STUDIO_POLL_LEASE_SECONDS", 5.0)
+# Renewed this often by a thread of its own beside the loop (no GET outlives the lease).
+POLL_LEASE_RENEW_SECONDS = env_float("STUDIO_POLL_LEASE_RENEW_SECONDS", 1.0)
 # Without studio_worker (a bare qcluster), the loop is a chain of tasks of this length.
 POLL_TASK_SECONDS = env_float("STUDIO_POLL_TASK_SECONDS", 20.0)
 # Kept for the task chain's tests; the loop no longer sleeps a fixed time.
@@ -401,6 +408,8 @@ BUDGET_SLOT_WAIT_SECONDS = 1.0
 # Called inside the transaction of every change of a generation's state, as
 # hook(generation, old_state, new_state) (dotted paths; see generations/transitions.py).
 STUDIO_TRANSITION_HOOKS: list[str] = []
+# A row held back by the request budget (or never sent) this long fails with a reason.
+PENDING_MAX_SECONDS = env_float("STUDIO_PENDING_MAX_SECONDS", 3600.0)
 # Asked just before a job's POST, under its claim, as check(generation) -> None or
 # (failure_code, reason) to fail it instead (dotted paths; see pipeline/sending.py).
 STUDIO_SEND_CHECKS = ["studio.moderation.suspension.send_check"]

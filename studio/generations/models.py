@@ -63,6 +63,7 @@ PIPELINE_FIELDS = [
     "submit_attempts",
     "next_attempt_at",
     "poll_count",
+    "download_failures",
     "last_polled_at",
     "updated_at",
 ]
@@ -183,6 +184,8 @@ class Generation(models.Model):
     submit_attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     poll_count = models.PositiveIntegerField(default=0)
+    # Failed downloads of this job's outputs since it completed upstream (for the backoff).
+    download_failures = models.PositiveSmallIntegerField(default=0)
     last_polled_at = models.DateTimeField(null=True, blank=True)
 
     objects = GenerationQuerySet.as_manager()

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile, File
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from studio.core.files import delete_files  # noqa: F401  (the pipeline calls it from here)
+from studio.core.files import delete_files
 from studio.core.media import extension_for, media_type_for_pil
 
 from . import provenance
@@ -59,7 +59,12 @@ def store_output(gen: Generation, position: int, fh) -> Output:
         c2pa=marked,
     )
     out.file.save(f"{gen.pk}-{position}.{extension_for(media_type)}", File(fh), save=False)
-    out.thumbnail.save(f"{gen.pk}-{position}.webp", ContentFile(thumbnail), save=False)
+    try:
+        out.thumbnail.save(f"{gen.pk}-{position}.webp", ContentFile(thumbnail), save=False)
+    except BaseException:
+        # Disk full, an S3 5xx: the original must not stay behind without its row.
+        delete_files([out.file.name])
+        raise
     return out
 
 

@@ -47,19 +47,41 @@ def take_post() -> float:
     if not per_minute:
         return 0.0
     now = timezone.now()
-    rate = per_minute / 60.0
-    # A burst of up to a tenth of the minute's allowance, so a full minute's worth is not
-    # sent in one second after a quiet spell.
-    capacity = max(1.0, per_minute / 10.0)
-    elapsed = max(0.0, (now - bucket.refilled_at).total_seconds())
-    bucket.tokens = min(capacity, bucket.tokens + elapsed * rate)
+    bucket.tokens = _refilled(bucket, now)
     bucket.refilled_at = now
     if bucket.tokens < 1.0:
         bucket.save(update_fields=["tokens", "refilled_at"])
-        return (1.0 - bucket.tokens) / rate
+        return (1.0 - bucket.tokens) / (per_minute / 60.0)
     bucket.tokens -= 1.0
     bucket.save(update_fields=["tokens", "refilled_at"])
     return 0.0
+
+
+def sendable_now() -> tuple[int, float]:
+    """How many POSTs the budget would allow now, and, when none, the seconds until one
+    may: read without a lock, so the loop offers only that many held-back rows (each
+    submit still takes its token under the lock) and sleeps until then instead of
+    offering every due row every turn."""
+    slots = free_slots()
+    if slots <= 0:
+        return 0, settings.BUDGET_SLOT_WAIT_SECONDS
+    per_minute = settings.UPSTREAM_POSTS_PER_MINUTE
+    bucket = RequestBudget.objects.filter(name=POST_BUCKET).first()
+    if not per_minute or bucket is None:
+        return slots, 0.0
+    tokens = _refilled(bucket, timezone.now())
+    if tokens < 1.0:
+        return 0, (1.0 - tokens) / (per_minute / 60.0)
+    return min(slots, int(tokens)), 0.0
+
+
+def _refilled(bucket: RequestBudget, now) -> float:
+    """The bucket's tokens at `now`: a burst of up to a tenth of the minute's allowance, so
+    a full minute's worth is not sent in one second after a quiet spell."""
+    per_minute = settings.UPSTREAM_POSTS_PER_MINUTE
+    capacity = max(1.0, per_minute / 10.0)
+    elapsed = max(0.0, (now - bucket.refilled_at).total_seconds())
+    return min(capacity, bucket.tokens + elapsed * per_minute / 60.0)
 
 
 def hold_back(generation_id: int, wait: float) -> None:

@@ -125,7 +125,7 @@ def create_generation(
                     save=False,
                 )
             ref.save()
-        transaction.on_commit(lambda: queue.enqueue("submit", gen.pk))
+        queue.enqueue_on_commit("submit", gen.pk)
     log.info(
         "generation %s created by user %s",
         gen.pk,

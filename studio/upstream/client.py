@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 import time
 import uuid
 from typing import IO, Any
@@ -22,6 +23,8 @@ log = logging.getLogger("studio.upstream")
 SIMULATOR_KEY = "simulator-no-key-needed"
 # How much of a download is kept in memory before its temporary file goes to the disk.
 SPOOL_BYTES = 1024 * 1024
+# Small enough that the deadline and a stop are noticed while a slow CDN trickles.
+DOWNLOAD_CHUNK_BYTES = 64 * 1024
 
 
 def new_request_id() -> str:
@@ -103,10 +106,18 @@ class LumaClient:
             timeout=(settings.UPSTREAM_CONNECT_TIMEOUT, settings.UPSTREAM_POLL_READ_TIMEOUT),
         )
 
-    def download(self, url: str, *, max_bytes: int | None = None) -> IO[bytes]:
-        """Stream an output into a temporary file, refusing more than `max_bytes`."""
+    def download(
+        self, url: str, *, max_bytes: int | None = None, cancel: threading.Event | None = None
+    ) -> IO[bytes]:
+        """Stream an output into a temporary file, refusing more than `max_bytes`.
+
+        The whole transfer has a deadline (UPSTREAM_DOWNLOAD_DEADLINE_SECONDS: a trickling
+        CDN must not hold a download thread, nor a worker's shutdown, for ever), and stops
+        at the next chunk once `cancel` is set; both raise a retryable DownloadError.
+        """
         cap = max_bytes or settings.UPSTREAM_DOWNLOAD_MAX_BYTES
         started = time.monotonic()
+        deadline = started + settings.UPSTREAM_DOWNLOAD_DEADLINE_SECONDS
         # Presigned URLs carry their own auth: never send our key to the storage host.
         try:
             response = self.session.get(url, stream=True, timeout=self.timeout)
@@ -138,7 +149,16 @@ class LumaClient:
             spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
             size = 0
             try:
-                for chunk in response.iter_content(chunk_size=256 * 1024):
+                for chunk in response.iter_content(chunk_size=DOWNLOAD_CHUNK_BYTES):
+                    if cancel is not None and cancel.is_set():
+                        raise DownloadError(None, "the download was stopped", retryable=True)
+                    if time.monotonic() > deadline:
+                        raise DownloadError(
+                            None,
+                            "the download took longer than "
+                            f"{settings.UPSTREAM_DOWNLOAD_DEADLINE_SECONDS:.0f} s",
+                            retryable=True,
+                        )
                     size += len(chunk)
                     if size > cap:
                         raise DownloadError(

@@ -107,7 +107,7 @@ def test_a_completed_job_is_handed_off_and_not_polled_again_meanwhile(owner, tas
         make_due(gen)
         pipeline.poll_due(handoff=lambda fn, *args: handed.append((fn, args)))
         assert len(rsps.calls) == 2  # POST, GET: the download has not started in the loop
-    [(fn, (pk, output, provider_done, fence))] = handed
+    [(fn, (pk, output, provider_done, fence, cancel))] = handed
     assert (fn, pk, output, fence) == (
         pipeline.fetch_outputs,
         gen.pk,
@@ -120,6 +120,7 @@ def test_a_completed_job_is_handed_off_and_not_polled_again_meanwhile(owner, tas
     assert gen.state == State.QUEUED
     assert (gen.next_attempt_at - timezone.now()).total_seconds() > 60
     assert pipeline.poll_due() == 0
+    pipeline.polling.release_download(gen.pk)  # the hand-off above never ran
 
 
 def test_the_handed_off_download_completes_the_row(owner, task_queue, real_api):

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import metrics, provider_budget, timing, transitions
-from ..models import UNSENT, Generation, PollLease
+from ..models import AT_PROVIDER, UNSENT, Generation, PollLease, State
 from ..transitions import Fence
-from .polling import Handoff, downloading, poll_one
+from .polling import Handoff, downloading, fetch_outputs, poll_one, release_download
 from .rows import due_in
 from .sending import submit
 
@@ -33,6 +33,7 @@ def poll_due(
     gets: provider_budget.GetBucket | None = None,
     renew: Callable[[], bool] | None = None,
     fence: Fence | None = None,
+    cancel: threading.Event | None = None,
 ) -> int:
     """Send the due submits the budget allows, then poll the rows that are due now within
     the turn's time budget; the rest wait for the next turn. Returns how many were handled.
@@ -40,6 +41,7 @@ def poll_due(
     When the GET budget cannot serve every due row, the ones most likely done go first.
     `renew` keeps the loop's lease alive during a long turn; False from it ends the turn.
     `fence`: the lease's number, checked by every write the turn (and its downloads) makes.
+    `cancel`: set when the loop stops; a download under way stops at its next chunk.
     """
     now = timezone.now()
     handled = _send_due(now, batch, handoff=handoff, fence=fence)
@@ -62,7 +64,7 @@ def poll_due(
         if renew is not None and not renew():
             break
         try:
-            poll_one(gen, handoff=handoff, fence=fence)
+            poll_one(gen, handoff=handoff, fence=fence, cancel=cancel)
         except Exception:
             # One bad row must not stop the loop for everyone else.
             log.exception("generation %s: poll failed", gen.pk)
@@ -81,8 +83,11 @@ def _send_due(now: datetime, batch: int, *, handoff: Handoff | None, fence: Fenc
     due_submits = (
         Generation.objects.unsent().filter(next_attempt_at__lte=now).order_by("created_at", "id")
     )
+    # Only as many rows as the budget would send now: a held-back row waits in order,
+    # without a claim attempt (and the bucket's row lock) per row and turn.
+    sendable, _ = provider_budget.sendable_now()
     handled = 0
-    for gen in due_submits[: min(batch, provider_budget.free_slots())]:
+    for gen in due_submits[: min(batch, sendable)]:
         if handoff is None:
             submit(gen.pk)
         # Not handed off twice; submit() sets its own next time if it must wait.
@@ -94,15 +99,27 @@ def _send_due(now: datetime, batch: int, *, handoff: Handoff | None, fence: Fenc
     return handled
 
 
-def next_due() -> datetime | None:
-    """When the next in-flight row is due, if any is scheduled."""
-    return (
-        Generation.objects.in_flight()
-        .filter(next_attempt_at__isnull=False)
+def next_due(*, sends_after: datetime | None = None) -> datetime | None:
+    """When the next in-flight row is due, if any is scheduled; rows not yet sent count
+    from `sends_after` at the earliest (when the request budget will let one go)."""
+    scheduled = Generation.objects.filter(next_attempt_at__isnull=False)
+    first_poll = (
+        scheduled.filter(state__in=AT_PROVIDER)
+        .exclude(pk__in=downloading())
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)
         .first()
     )
+    first_send = (
+        scheduled.filter(state=State.PENDING)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if first_send is not None and sends_after is not None:
+        first_send = max(first_send, sends_after)
+    times = [t for t in (first_poll, first_send) if t is not None]
+    return min(times) if times else None
 
 
 def any_in_flight() -> bool:
@@ -119,18 +136,66 @@ def _in_thread(fn: Callable[..., Any], *args: Any) -> None:
         connections.close_all()
 
 
-class _Renewer:
-    """Renews the lease at most once a second (a poll turn may take many GETs)."""
+class _LeaseKeeper(threading.Thread):
+    """Renews the loop's lease every LEASE_RENEW_SECONDS from a thread of its own, so no
+    GET or turn of the loop, however slow, outlives the lease while this process runs. A
+    frozen process (SIGSTOP) stops this thread too: the lease lapses, another worker takes
+    it over with a higher fencing number, and the frozen loop's writes change nothing."""
 
     def __init__(self, token: str) -> None:
+        super().__init__(name="lease", daemon=True)
         self.token = token
-        self.at = time.monotonic()
+        self.done = threading.Event()
+        self.lost = threading.Event()
 
-    def __call__(self) -> bool:
-        if time.monotonic() - self.at < 1.0:
-            return True
-        self.at = time.monotonic()
-        return PollLease.acquire(self.token)
+    def run(self) -> None:
+        try:
+            while not self.done.wait(settings.POLL_LEASE_RENEW_SECONDS):
+                try:
+                    if not PollLease.acquire(self.token):
+                        self.lost.set()
+                        return
+                except Exception as exc:
+                    # A database blip: try again; if it lasts, the lease lapses and the
+                    # fence keeps this loop's writes out.
+                    log.warning("pipeline: the lease could not be renewed: %s", exc)
+        finally:
+            connections.close_all()
+
+    def holds(self) -> bool:
+        return not self.lost.is_set()
+
+
+def _handoff_to(pool: ThreadPoolExecutor) -> Handoff:
+    """Runs a download or a submit in `pool`; one dropped before it started (a stop) leaves
+    its row to be taken up again at once."""
+
+    def handoff(fn: Callable[..., Any], *args: Any) -> None:
+        future = pool.submit(_in_thread, fn, *args)
+        if fn is fetch_outputs:
+            future.add_done_callback(
+                lambda done, pk=args[0]: done.cancelled() and release_download(pk)
+            )
+        elif fn is submit:
+            future.add_done_callback(
+                lambda done, pk=args[0]: (
+                    done.cancelled()
+                    and transitions.touch(pk, UNSENT, next_attempt_at=timezone.now())
+                )
+            )
+
+    return handoff
+
+
+def _end(pool: ThreadPoolExecutor, *, stopping: bool, cancel: threading.Event) -> None:
+    if stopping:
+        # Stopping waits for no download: those not started are dropped, those under way
+        # stop at their next chunk (each row is due again, for whoever holds the lease).
+        cancel.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+    else:
+        # A turn that ended (the task chain's, a lost lease) lets its hand-offs finish.
+        pool.shutdown(wait=True)
 
 
 def run_loop(
@@ -151,43 +216,49 @@ def run_loop(
     gets = provider_budget.GetBucket()
     started = time.monotonic()
     result = "stopped"
-    with ThreadPoolExecutor(
-        max_workers=settings.PIPELINE_THREADS, thread_name_prefix="pipeline"
-    ) as pool:
+    if not PollLease.acquire(token):
+        return "lease lost"
+    keeper = _LeaseKeeper(token)
+    keeper.start()
+    cancel = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=settings.PIPELINE_THREADS, thread_name_prefix="pipeline")
 
-        def handoff(fn: Callable[..., Any], *args: Any) -> None:
-            pool.submit(_in_thread, fn, *args)
+    handoff = _handoff_to(pool)
 
-        renew = _Renewer(token)
-        try:
-            while not stop.is_set():
-                if not PollLease.acquire(token):
-                    result = "lease lost"
-                    break
-                metrics.LEASE_HELD.set(1)
-                metrics.LOOP_TURNS.inc()
-                if beat is not None:
-                    beat()
-                number = PollLease.fence_of(token)
-                if number is None:
-                    result = "lease lost"
-                    break
-                poll_due(handoff=handoff, gets=gets, renew=renew, fence=Fence(number))
-                if idle_exit and not any_in_flight():
-                    result = "idle"
-                    break
-                if seconds is not None and time.monotonic() - started >= seconds:
-                    result = "turn over"
-                    break
-                stop.wait(_sleep_before_next())
-        finally:
-            metrics.LEASE_HELD.set(0)
+    try:
+        while not stop.is_set():
+            if not keeper.holds() or not PollLease.acquire(token):
+                result = "lease lost"
+                break
+            metrics.LEASE_HELD.set(1)
+            metrics.LOOP_TURNS.inc()
+            if beat is not None:
+                beat()
+            number = PollLease.fence_of(token)
+            if number is None:
+                result = "lease lost"
+                break
+            poll_due(
+                handoff=handoff, gets=gets, renew=keeper.holds, fence=Fence(number), cancel=cancel
+            )
+            if idle_exit and not any_in_flight():
+                result = "idle"
+                break
+            if seconds is not None and time.monotonic() - started >= seconds:
+                result = "turn over"
+                break
+            stop.wait(_sleep_before_next())
+    finally:
+        metrics.LEASE_HELD.set(0)
+        _end(pool, stopping=stop.is_set(), cancel=cancel)
+        keeper.done.set()
     return result
 
 
 def _sleep_before_next() -> float:
     wait = settings.POLL_IDLE_SECONDS
-    due = next_due()
+    sendable, send_wait = provider_budget.sendable_now()
+    due = next_due(sends_after=None if sendable else timezone.now() + timedelta(seconds=send_wait))
     if due is not None:
         wait = min(wait, (due - timezone.now()).total_seconds())
     # Never a busy loop: rows may stay due while the budget holds them back.

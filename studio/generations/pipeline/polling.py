@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -30,8 +30,6 @@ from .rows import due_in
 
 log = logging.getLogger("studio.generations")
 
-# A completed job whose image cannot be downloaded yet is retried for this many polls.
-DOWNLOAD_MAX_POLLS = 20
 
 # Runs `fn(*args)` now or beside the loop (a thread pool); None: now, in the caller.
 Handoff = Callable[..., Any]
@@ -47,8 +45,17 @@ def downloading() -> list[int]:
         return list(_downloading)
 
 
+def release_download(generation_id: int) -> None:
+    with _downloading_lock:
+        _downloading.discard(generation_id)
+
+
 def poll_one(
-    gen: Generation, *, handoff: Handoff | None = None, fence: Fence | None = None
+    gen: Generation,
+    *,
+    handoff: Handoff | None = None,
+    fence: Fence | None = None,
+    cancel: threading.Event | None = None,
 ) -> None:
     """GET one in-flight row and act on its upstream state. With a `handoff`, the download
     of a completed job runs beside the loop, so it never delays the polls of other rows."""
@@ -56,11 +63,16 @@ def poll_one(
     request_id = new_request_id()
     # This GET's id on the log lines it causes (a transition, a failure).
     with logs.request_context(request_id):
-        _poll(gen, request_id, seen, handoff, fence)
+        _poll(gen, request_id, seen, handoff, fence, cancel)
 
 
 def _poll(
-    gen: Generation, request_id: str, seen: Q, handoff: Handoff | None, fence: Fence | None
+    gen: Generation,
+    request_id: str,
+    seen: Q,
+    handoff: Handoff | None,
+    fence: Fence | None,
+    cancel: threading.Event | None,
 ) -> None:
     gen.poll_count += 1
     previous_poll = gen.last_polled_at
@@ -92,7 +104,7 @@ def _poll(
                 if gen.pk in _downloading:
                     return
                 _downloading.add(gen.pk)
-            handoff(fetch_outputs, gen.pk, answer.get("output") or [], done_at, fence)
+            handoff(fetch_outputs, gen.pk, answer.get("output") or [], done_at, fence, cancel)
         return
     apply_upstream(gen, answer, seen, fence=fence, provider_done=done_at)
 
@@ -116,19 +128,22 @@ def fetch_outputs(
     answered: list[dict],
     provider_done: datetime | None = None,
     fence: Fence | None = None,
+    cancel: threading.Event | None = None,
 ) -> str:
-    """Copy a completed job's outputs in and complete the row (a handed-off download)."""
+    """Copy a completed job's outputs in and complete the row (a handed-off download);
+    `cancel` (the loop stopping) stops it at the next chunk, to be retried."""
     try:
         gen = Generation.objects.at_provider().filter(pk=generation_id).first()
         if gen is None:
             return "not in flight"
         if fence is not None and not fence.holds():
             return "lease lost"
-        complete(gen, answered, AT_PROVIDER_ROW, fence=fence, provider_done=provider_done)
+        complete(
+            gen, answered, AT_PROVIDER_ROW, fence=fence, provider_done=provider_done, cancel=cancel
+        )
         return gen.state
     finally:
-        with _downloading_lock:
-            _downloading.discard(generation_id)
+        release_download(generation_id)
 
 
 def poll_interval(gen: Generation) -> float:
@@ -176,6 +191,7 @@ def complete(
     *,
     fence: Fence | None = None,
     provider_done: datetime | None = None,
+    cancel: threading.Event | None = None,
 ) -> bool:
     """Copy every output into our storage now (the upstream URLs expire in an hour), then
     complete the row, if it still matches `expect`, in the transaction that saves the
@@ -197,7 +213,7 @@ def complete(
 
     try:
         for position, item in enumerate(images):
-            with get_client().download(item["url"]) as fh:
+            with get_client().download(item["url"], cancel=cancel) as fh:
                 stored.append(outputs.store_output(gen, position, fh))
         gen.completed_at = timezone.now()
         gen.set_state(State.COMPLETED)
@@ -231,12 +247,31 @@ def _delete_stored(stored) -> None:
 def _download_failed(
     gen: Generation, exc: DownloadError | outputs.OutputInvalid, expect: Q, fence: Fence | None
 ) -> bool:
+    """Retry a download that may work later (a CDN 5xx, a broken connection, a stop) with
+    backoff, for as long as the provider's output URLs may still answer; else fail."""
     retryable = isinstance(exc, DownloadError) and exc.retryable
-    if retryable and gen.poll_count < DOWNLOAD_MAX_POLLS:
-        metrics.RETRIES.labels(method="download").inc()
-        gen.next_attempt_at = due_in(poll_interval(gen))
-        log.warning("generation %s: download failed, will retry: %s", gen.pk, exc)
-        return transitions.write(gen, expect, fence=fence)
     detail = exc.detail if isinstance(exc, DownloadError) else str(exc)
+    gen.download_failures += 1
+    delay = download_backoff(gen.download_failures)
+    since = gen.submitted_at or gen.created_at
+    urls_until = since + timedelta(seconds=settings.DOWNLOAD_RETRY_SECONDS)
+    if retryable and timezone.now() + timedelta(seconds=delay) < urls_until:
+        metrics.RETRIES.labels(method="download").inc()
+        gen.next_attempt_at = due_in(delay)
+        log.warning(
+            "generation %s: download failed (%d), retrying in %.0f s: %s",
+            gen.pk,
+            gen.download_failures,
+            delay,
+            detail,
+        )
+        return transitions.write(gen, expect, fence=fence)
+    if retryable:
+        detail = f"{detail} (gave up after {gen.download_failures} attempts)"
     gen.fail("output_not_found", f"The image could not be copied to the studio: {detail}.")
     return transitions.write(gen, expect, fence=fence)
+
+
+def download_backoff(failures: int) -> float:
+    """Seconds before the next download attempt after `failures` failed ones: 2, 4, 8 … 60."""
+    return min(60.0, 2.0 ** max(1, failures))

@@ -8,11 +8,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django_q.models import Failure
 
 from .. import transitions
-from ..models import AT_PROVIDER, Generation, State
+from ..models import AT_PROVIDER, Generation, State, WorkerHeartbeat
 from .loop import any_in_flight
 from .rows import ensure_poller
+
+# How long a stopped worker's heartbeat row, and a failed task's row, are kept.
+HEARTBEATS_KEPT = timedelta(days=1)
+FAILED_TASKS_KEPT = timedelta(days=7)
 
 
 def redrive(*, at_start: bool = False) -> list[str]:
@@ -57,6 +62,15 @@ def redrive(*, at_start: bool = False) -> list[str]:
     Generation.objects.at_provider().filter(next_attempt_at__isnull=True).update(
         next_attempt_at=now
     )
+    # Held back by the request budget (or never sent) for too long: say so, never wait on.
+    report += _fail_each(
+        Q(state=State.PENDING, submit_claimed_at__isnull=True, upstream_id="")
+        & Q(created_at__lt=now - timedelta(seconds=settings.PENDING_MAX_SECONDS)),
+        "timed_out",
+        f"Not sent: it waited more than {settings.PENDING_MAX_SECONDS / 60:.0f} minutes for "
+        "a free slot under the provider's request limits.",
+        "waited too long",
+    )
     # Give up on jobs that have run far longer than any real one.
     too_long = Q(
         state__in=AT_PROVIDER,
@@ -65,6 +79,7 @@ def redrive(*, at_start: bool = False) -> list[str]:
     report += _fail_each(
         too_long, "timed_out", "No result arrived from the provider in time.", "timed out"
     )
+    trim(now)
     if any_in_flight() and ensure_poller():
         report.append("poller restarted")
     return report
@@ -87,3 +102,11 @@ def _accepted_but_pending() -> list[str]:
         if transitions.write(gen, stuck):
             moved.append(f"{gen.pk}: accepted, polled as queued")
     return moved
+
+
+def trim(now) -> None:
+    """Rows that would otherwise grow without end: a heartbeat row per worker ever
+    started, and django-q2's failed tasks (it keeps them for ever; successes are capped by
+    `save_limit`)."""
+    WorkerHeartbeat.objects.filter(expires_at__lt=now - HEARTBEATS_KEPT).delete()
+    Failure.objects.filter(stopped__lt=now - FAILED_TASKS_KEPT).delete()

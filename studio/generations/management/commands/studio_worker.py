@@ -198,6 +198,10 @@ class Command(BaseCommand):
         """Enqueue heartbeats and check progress until stopped; the problem found, if any."""
         started = time.monotonic()
         next_beat = 0.0
+        # The last beat seen: a beat that cannot be sent or read (a blip of the broker or
+        # the database) leaves it as it was, so silence is counted from the last real beat
+        # and only a window of WORKER_STUCK_SECONDS without one ends the worker.
+        last_beat = None
         next_redrive = started + settings.WORKER_REDRIVE_SECONDS
         while not stopping.is_set():
             if cluster.poll() is not None:
@@ -207,15 +211,16 @@ class Command(BaseCommand):
                 try:
                     close_old_connections()
                     async_task(HEARTBEAT_TASK, worker_id, group="heartbeat")
-                    last = WorkerHeartbeat.last(worker_id)
+                    last_beat = WorkerHeartbeat.last(worker_id) or last_beat
                 except Exception as exc:
                     # The database or the broker is away: not this worker's fault; the
                     # silence below still ends a worker that never recovers.
                     log.warning("studio_worker %s: heartbeat not sent: %s", worker_id, exc)
-                    last = None
                 next_beat = now + settings.WORKER_HEARTBEAT_SECONDS
                 silent = (
-                    (timezone.now() - last).total_seconds() if last is not None else now - started
+                    (timezone.now() - last_beat).total_seconds()
+                    if last_beat is not None
+                    else now - started
                 )
                 if silent > stuck_after and now - started > stuck_after:
                     return f"its cluster ran no heartbeat task for {silent:.0f} s"
