@@ -405,9 +405,8 @@ UPSTREAM_GETS_PER_SECOND = env_float("STUDIO_UPSTREAM_GETS_PER_SECOND", 20.0)
 UPSTREAM_MAX_CONCURRENT_JOBS = env_int("STUDIO_UPSTREAM_MAX_CONCURRENT_JOBS", 100)
 # How long a row held back for a free slot waits before it is looked at again.
 BUDGET_SLOT_WAIT_SECONDS = 1.0
-# Called inside the transaction of every change of a generation's state, as
-# hook(generation, old_state, new_state) (dotted paths; see generations/transitions.py).
-STUDIO_TRANSITION_HOOKS: list[str] = []
+# STUDIO_TRANSITION_HOOKS (every state change's in-transaction hooks) is set below, with
+# what plugs into it (see generations/transitions.py).
 # A row held back by the request budget (or never sent) this long fails with a reason.
 PENDING_MAX_SECONDS = env_float("STUDIO_PENDING_MAX_SECONDS", 3600.0)
 # Asked just before a job's POST, under its claim, as check(generation) -> None or
