@@ -7,17 +7,33 @@ PORT ?= 8000
 HTMX_VERSION := 2.0.9
 AXE_VERSION := 4.14.1
 
-.PHONY: install run test test-faults test-fast bench lint format screenshots vendor-htmx vendor-axe browser-deps oidc-provider clean
+.PHONY: install lock run test test-faults test-fast bench lint format screenshots vendor-htmx vendor-axe browser-deps oidc-provider clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+# Every dependency is pinned with pip-tools (`make lock`): requirements.lock holds what runs,
+# requirements-dev.lock adds the test tools (compiled under the first as a constraint, so
+# both installs agree on every shared version). `make run` installs only the first.
+$(VENV)/.installed-run: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-run requirements-dev.lock
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
+
+# After a change of dependencies in pyproject.toml: pin them again (needs PyPI).
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	  -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	  --extra dev -c requirements.lock -o requirements-dev.lock pyproject.toml
 
 # Debian's Chromium for the browser tests (Playwright's own browser download is not used).
 browser-deps:
@@ -27,7 +43,7 @@ browser-deps:
 
 # A development server: DEBUG on unless the caller says otherwise (ensure_demo needs it).
 run: export DJANGO_DEBUG ?= 1
-run: install
+run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	@$(BIN)/python manage.py ensure_demo
 	@echo "Studio: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the worker)"
