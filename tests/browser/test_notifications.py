@@ -46,6 +46,15 @@ INIT = """
 """
 
 
+def wait_for_notes(page: Page, count: int = 1, timeout: float = 15.0) -> None:
+    """Until the page has made `count` notifications (polled from here: wait_for_function
+    evaluates a string in the page, which the studio's CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while page.evaluate("window.__notes.length") < count:
+        assert time.monotonic() < deadline, "no notification was shown"
+        page.wait_for_timeout(100)
+
+
 @pytest.fixture
 def notifying_page(page: Page, context, live_server, user, log_in) -> Page:
     context.grant_permissions(["notifications"], origin=live_server.url)
@@ -87,7 +96,7 @@ def test_a_job_ending_while_hidden_shows_one_notification_and_polls_stay_slow(
     )
     page.evaluate("window.__setHidden(true)")
     expect(page.locator(f"#gen-{ending.pk}")).to_have_attribute("data-state", "failed")
-    page.wait_for_function("window.__notes.length > 0")
+    wait_for_notes(page)
     notes = page.evaluate("window.__notes.map(n => [n.title, n.body])")
     assert len(notes) == 1
     assert notes[0][0] == "Your image failed"
@@ -113,7 +122,7 @@ def test_a_batch_of_four_shows_one_notification(notifying_page: Page, live_serve
     )
     page.evaluate("window.__setHidden(true)")
     expect(page.locator('#gallery [data-state="completed"]')).to_have_count(4)
-    page.wait_for_function("window.__notes.length > 0")
+    wait_for_notes(page)
     page.wait_for_timeout(500)
     notes = page.evaluate("window.__notes.map(n => n.title)")
     assert notes == ["4 images ready"]
