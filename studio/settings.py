@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "studio.collections",
     "studio.webhooks",
     "studio.api",
+    # For the API docs page: django-ninja ships Swagger UI as static files (no CDN).
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +88,8 @@ MIDDLEWARE = [
     "studio.core.observe.ObserveRequestsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "studio.core.middleware.NoStoreHtmlMiddleware",
+    # The API's own body cap (and error shape) for /api/; the core guard steps aside there.
+    "studio.api.middleware.ApiBodyMiddleware",
     "studio.core.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -437,6 +441,19 @@ BULK_ACTIONS = {"collect": "studio.collections.bulk.collect"}
 # Called after the composer's submission is saved, `(*, user, generations, data)`: the
 # apps above generations act on what they added to the form ("Collect into").
 SUBMITTED_HOOKS = ["studio.collections.composer.collect_submitted"]
+
+# --- JSON API (studio/api) ----------------------------------------------------------------
+# How long the OpenAI-shaped endpoints wait for every image before answering 504 (the jobs
+# go on); no server timeout in front of them may be shorter (Dockerfile, compose).
+API_WAIT_SECONDS = env_float("STUDIO_API_WAIT_SECONDS", 300.0)
+# How often a waiting request looks at its rows (one small query each time).
+API_WAIT_POLL_SECONDS = env_float("STUDIO_API_WAIT_POLL_SECONDS", 0.5)
+# A request body (JSON with inline images, or multipart) may be this large; past it, 413.
+API_MAX_BODY_BYTES = env_int("STUDIO_API_MAX_BODY_MB", 100) * 1024 * 1024
+# How long an output URL in the API's answers keeps working (the provider's last an hour).
+API_OUTPUT_URL_SECONDS = env_int("STUDIO_API_OUTPUT_URL_SECONDS", 3 * 3600)
+# An Idempotency-Key's first answer is replayed for this long.
+API_IDEMPOTENCY_SECONDS = 24 * 3600
 
 # --- Moderation ---------------------------------------------------------------------------
 # After this many confirmed violations in 30 days a person is suspended; 0 / unset: off.

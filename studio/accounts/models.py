@@ -48,8 +48,12 @@ class ExternalIdentity(models.Model):
         return f"{self.subject} at {self.issuer}"
 
 
-def upstream_user_id_for(user) -> str:
+def upstream_user_id_for(user, *, end_user: str = "") -> str:
+    """What the provider is told of who asked: the person's random id, or for one of the
+    end-users an API caller names, an id derived from both (stable, and never the name)."""
     profile, _ = Profile.objects.get_or_create(user=user)
+    if end_user:
+        return str(uuid.uuid5(profile.upstream_user_id, end_user))
     return str(profile.upstream_user_id)
 
 

@@ -28,6 +28,9 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if getattr(request, "body_limit_checked", False):
+            # An earlier guard (the JSON API's) already held the body to its own limit.
+            return self.get_response(request)
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -11,9 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
-from .models import Generation, State
+from studio.core.files import file_response
+
+from .models import Generation, Output, State
 
 # A row not yet sent upstream shows as `queued`: the API's callers know no `pending`.
 _API_STATES = {State.PENDING: "queued"}
@@ -50,3 +56,31 @@ def as_api_object(
         "failure_reason": (generation.failure_reason or None) if failed else None,
         "output": output,
     }
+
+
+# --- signed output URLs ------------------------------------------------------------------
+# What the JSON API hands out (the one exception to "404 for anything not yours" besides
+# public links): an unguessable, expiring URL that answers one output to a plain GET with no
+# header, as the provider's presigned URLs do, for API_OUTPUT_URL_SECONDS.
+
+_SALT = "studio.generations.api-output-url"
+
+
+def signed_output_path(generation: Generation, position: int) -> str:
+    """`output_url` for `as_api_object`: a path that needs no sign-in."""
+    value = signing.dumps([generation.pk, position], salt=_SALT, compress=True)
+    return reverse("signed-output", args=[value])
+
+
+@require_GET
+def signed_output(request: HttpRequest, value: str) -> HttpResponse:
+    try:
+        generation_id, position = signing.loads(
+            value, salt=_SALT, max_age=settings.API_OUTPUT_URL_SECONDS
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        raise Http404("This link is not valid, or it has expired.") from None
+    out = Output.objects.filter(generation_id=generation_id, position=position).first()
+    if out is None:
+        raise Http404("This image is no longer there.")
+    return file_response(out.file, content_type=out.media_type, max_age=300)

@@ -173,6 +173,16 @@ class Generation(models.Model):
         "Batch", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     batch_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Made through the JSON API: with which token, for which of the caller's end-users (as
+    # the caller named them; upstream only ever sees an opaque id derived from it).
+    api_token = models.ForeignKey(
+        "accounts.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="generations",
+    )
+    end_user = models.CharField(max_length=200, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -241,6 +251,10 @@ class Generation(models.Model):
         if out is None or not out.width or not out.height:
             return self.aspect_ratio
         return nearest_ratio(out.width, out.height)
+
+    @property
+    def via_api(self) -> bool:
+        return self.api_token_id is not None
 
     @property
     def retryable(self) -> bool:

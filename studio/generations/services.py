@@ -94,6 +94,8 @@ def create_generation(
             retry_of=retry_of,
             derived_from=data.get("derived_from"),
             derived_kind=data.get("derived_kind") or "",
+            api_token=data.get("api_token"),
+            end_user=data.get("end_user") or "",
             batch=batch,
             batch_position=batch_position,
             created_at=created_at or timezone.now(),

@@ -364,6 +364,23 @@ NOT_IN_THE_MATRIX = {
     "webhook-delete": "a person's own endpoint (404 for anyone else); tests/webhooks",
     "webhook-replay": "a delivery to a person's own endpoint (404 for anyone else); tests/webhooks",
     "notification-settings": "a person's own e-mail switch (login required); tests/webhooks",
+    "signed-output": "the API's signed, expiring output URL (DESIGN.md's exception); "
+    "tests/api/test_luma_shape",
+    **{
+        f"api-v1:{name}": "the JSON API: a token acts as its person, 404 for others' work; "
+        "tests/api"
+        for name in (
+            "api-root",
+            "create_generation",
+            "get_generation",
+            "list_generations",
+            "images_generations",
+            "images_edits",
+            "models",
+            "openapi-json",
+            "openapi-view",
+        )
+    },
     "prompt-history": "the person's own recent prompts only; tests/generations/test_prompt_history",
     "admin-usage": "staff only (staff_member_required), like the admin; tests/usage",
     "admin-usage-export": "staff only (staff_member_required), like the admin; tests/usage",

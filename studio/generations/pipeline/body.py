@@ -13,7 +13,7 @@ from ..models import Generation, Reference
 def request_body(gen: Generation) -> dict[str, Any]:
     """Every parameter, named as in the API; input files inline as base64."""
     body: dict[str, Any] = gen.params()
-    body["user_id"] = upstream_user_id_for(gen.user)
+    body["user_id"] = upstream_user_id_for(gen.user, end_user=gen.end_user)
     refs = []
     for ref in gen.inputs.all():
         item = _image_item(ref)

@@ -1,0 +1,17 @@
+"""The ASGI entry point (gunicorn with uvicorn's worker class, see the Dockerfile): the
+OpenAI-shaped API endpoints wait minutes for images, and under ASGI a waiting request is a
+coroutine, not a worker thread held. Everything else runs as under WSGI."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+from django.core.exceptions import ImproperlyConfigured
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
+application = get_asgi_application()
+
+# As studio.wsgi: never serve on the development secret key.
+from studio.core.checks import HINT, secret_key_problem  # noqa: E402
+
+if problem := secret_key_problem():
+    raise ImproperlyConfigured(f"{problem} {HINT}")
