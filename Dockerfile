@@ -27,4 +27,7 @@ RUN pip install -e . \
 USER studio
 EXPOSE 8000
 # WEB_CONCURRENCY sets gunicorn's worker processes; settings come from the environment.
-CMD ["gunicorn", "studio.wsgi:application", "--config", "python:studio.core.gunicorn_conf", "--bind", "0.0.0.0:8000", "--timeout", "60"]
+# ASGI through uvicorn's worker class: a request waiting for images in the API's OpenAI shape
+# (up to STUDIO_API_WAIT_SECONDS, 300) is a coroutine, not a worker held; the timeout stays
+# above that wait (raise both together).
+CMD ["gunicorn", "studio.asgi:application", "--config", "python:studio.core.gunicorn_conf", "--worker-class", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000", "--timeout", "330"]

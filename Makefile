@@ -81,6 +81,7 @@ bench: install
 	$(BIN)/python bench/pipeline_burst.py
 	$(BIN)/python bench/pipeline_burst.py --postgres
 	$(BIN)/python bench/pipeline_memory.py
+	$(BIN)/python bench/api.py
 
 screenshots: install browser-deps
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/python bench/screenshots.py

@@ -102,7 +102,7 @@ def get_generation_for(user, generation_id, *, write: bool = False) -> Generatio
     # The write queryset is may_change() as a query.
     qs = own_generations(user) if write else visible_generations(user)
     try:
-        return qs.select_related("team", "user").get(pk=generation_id)
+        return qs.select_related("team", "user", "api_token").get(pk=generation_id)
     except (Generation.DoesNotExist, ValueError, TypeError):
         raise Http404("No such generation") from None
 

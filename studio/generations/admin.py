@@ -32,11 +32,12 @@ class GenerationAdmin(admin.ModelAdmin):
         "created_at",
         "completed_at",
         "estimated_price",
+        "via",
     ]
     list_filter = ["state", "failure_code", "model", "type", "style", "created_at"]
     search_fields = ["prompt", "upstream_id", "user__username", "failure_reason"]
     date_hierarchy = "created_at"
-    list_select_related = ["user"]
+    list_select_related = ["user", "api_token"]
     # What the pipeline keeps for itself, shown but never edited here; the state, failure
     # and next attempt stay editable so that an admin can unstick a row by hand.
     readonly_fields = [f for f in PIPELINE_FIELDS if f not in ADMIN_EDITABLE]
@@ -45,6 +46,10 @@ class GenerationAdmin(admin.ModelAdmin):
     @admin.display(description="prompt")
     def short_prompt(self, obj: Generation) -> str:
         return obj.prompt[:60]
+
+    @admin.display(description="via")
+    def via(self, obj: Generation) -> str:
+        return obj.via_label or "web"
 
 
 @admin.register(PollLease)

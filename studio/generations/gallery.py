@@ -116,7 +116,7 @@ def page_of(
 ) -> Page:
     """One page, newest first, by keyset (created_at, id): no OFFSET however deep. With
     `through` (and no cursor), the first page reaches down to that card."""
-    qs = qs.order_by("-created_at", "-id").select_related("user", "team", "batch")
+    qs = qs.order_by("-created_at", "-id").select_related("user", "team", "batch", "api_token")
     qs = qs.prefetch_related("outputs")
     position = decode_cursor(cursor) if cursor else None
     if position:

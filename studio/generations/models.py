@@ -257,6 +257,11 @@ class Generation(models.Model):
         return self.api_token_id is not None
 
     @property
+    def via_label(self) -> str:
+        """ "via API · <token name>" for a row made through the JSON API, else empty."""
+        return f"via API · {self.api_token.name}" if self.api_token_id is not None else ""
+
+    @property
     def retryable(self) -> bool:
         return self.state == State.FAILED and bool(self.failure) and self.failure.retryable
 

@@ -183,7 +183,7 @@ def _team_news(request: HttpRequest, team: Team, url: str) -> HttpResponse:
     new = (
         filters.apply(access.team_generations(team), user=request.user)
         .filter(shared_at__gt=since)
-        .select_related("user", "team")
+        .select_related("user", "team", "api_token")
         .prefetch_related("outputs")
         .order_by("shared_at", "id")[: gallery.PAGE_SIZE]
     )
@@ -229,7 +229,7 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     changed = [pk for pk, version in now.items() if drawn[pk] != version]
     if not changed and not gone:
         return HttpResponse(status=204)
-    cards = visible.filter(pk__in=changed).select_related("user", "team", "batch")
+    cards = visible.filter(pk__in=changed).select_related("user", "team", "batch", "api_token")
     gens = access.mark_for(request.user, cards.prefetch_related("outputs"))
     finished = [g for g in gens if g.state in FINAL]
     # A team page's poll says so: its cards name their authors.

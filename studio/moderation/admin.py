@@ -131,6 +131,7 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
         "team",
         "short_prompt",
         "short_reason",
+        "via",
         "user_moderated_count",
         "review_state",
         "detail_link",
@@ -144,7 +145,7 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
         "created_at",
     ]
     search_fields = ["prompt", "user__username", "failure_reason", "upstream_id"]
-    list_select_related = ["user", "team", "moderation_review", "moderation_appeal"]
+    list_select_related = ["user", "team", "api_token", "moderation_review", "moderation_appeal"]
     inlines = [ReviewInline]
 
     class Media:
@@ -154,6 +155,8 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
     actions = [_decide(value, label) for value, label in Review.Decision.choices]
     readonly_fields = [
         "person",
+        "via",
+        "end_user",
         "upstream_user_id",
         "team",
         "prompt",
@@ -285,7 +288,12 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
     @admin.display(description="upstream user_id")
     def upstream_user_id(self, obj) -> str:
         # The opaque id the provider knows this person by: what its reports refer to.
-        return upstream_user_id_for(obj.user)
+        return upstream_user_id_for(obj.user, end_user=obj.end_user)
+
+    @admin.display(description="via")
+    def via(self, obj) -> str:
+        # Made through the JSON API: which token; the end-user its caller named is beside it.
+        return obj.via_label or "web"
 
     @admin.display(description="appeal")
     def appeal(self, obj) -> str:

@@ -105,6 +105,16 @@ def members(rows: QuerySet[Generation], *, since: datetime) -> list[dict]:
     return sorted(lines, key=lambda line: (-line["spent"], line["user__username"]))
 
 
+def through_api(rows: QuerySet[Generation], *, since: datetime) -> dict[str, list[dict]]:
+    """This month's API-made jobs by token, and by token and the end-user its caller named
+    (as given), biggest spend first; the web's own jobs are in neither."""
+    made = rows.filter(created_at__gte=since, api_token__isnull=False)
+    order = lambda line: (-line["spent"], *(str(v) for v in line.values()))  # noqa: E731
+    by_token = prices.totals(made, "api_token__name")
+    by_end_user = prices.totals(made.exclude(end_user=""), "api_token__name", "end_user")
+    return {"tokens": sorted(by_token, key=order), "end_users": sorted(by_end_user, key=order)}
+
+
 def report(rows: QuerySet[Generation], *, now: datetime | None = None) -> dict:
     """Everything a usage page shows for `rows` (a person's jobs, or a team's)."""
     now = now or timezone.now()
@@ -115,4 +125,5 @@ def report(rows: QuerySet[Generation], *, now: datetime | None = None) -> dict:
         "this_month": month_list[0],
         "failures": failures(rows, since=since),
         "daily": daily_spend(rows, now=now),
+        "api": through_api(rows, since=since),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from io import StringIO
 
@@ -147,3 +148,20 @@ def test_staff_revoke_anyones_token_in_the_admin(client, owner, django_user_mode
     assert response.status_code == 302
     assert token_text.find(text) is None
     assert AuditEntry.objects.filter(action="token.revoke", actor=staff).exists()
+
+
+def _failure():
+    try:
+        raise ValueError("a failure while answering")
+    except ValueError:
+        return sys.exc_info()
+
+
+def test_a_token_is_hidden_in_error_reports(rf, owner):
+    from django.views.debug import ExceptionReporter
+
+    _, text = tokens.create(user=owner, name="ci", expires_days=90)
+    request = rf.post("/api/v1/generations", HTTP_AUTHORIZATION=f"Bearer {text}")
+    reporter = ExceptionReporter(request, *_failure())
+    assert text not in reporter.get_traceback_text()
+    assert text not in reporter.get_traceback_html()

@@ -25,7 +25,7 @@ SECRET_KEY = "a-test-only-secret-key-for-the-deploy-run-0123456789"
 
 
 class Gunicorn:
-    """`gunicorn studio.wsgi:application`, as the web service's command runs it."""
+    """`gunicorn studio.asgi:application` with uvicorn's workers, as the web service runs it."""
 
     def __init__(self, env: dict[str, str], *, port: int, workers: int = 2, threads: int = 1):
         self.url = f"http://127.0.0.1:{port}"
@@ -33,8 +33,9 @@ class Gunicorn:
             prefix="gunicorn-", suffix=".log", delete=False
         )
         self.log_path = Path(self.log.name)
-        args = ["studio.wsgi:application", "--config", "python:studio.core.gunicorn_conf"]
-        args += ["--bind", f"127.0.0.1:{port}", "--timeout", "60"]
+        args = ["studio.asgi:application", "--config", "python:studio.core.gunicorn_conf"]
+        args += ["--worker-class", "uvicorn_worker.UvicornWorker"]
+        args += ["--bind", f"127.0.0.1:{port}", "--timeout", "330"]
         args += ["--workers", str(workers), "--threads", str(threads)]
         self.proc = processes.start_logged(
             [sys.executable, "-m", "gunicorn", *args], cwd=REPO, env=env, log=self.log

@@ -82,8 +82,9 @@ def test_the_worker_entry_point_refuses_too(env):
     assert "studio.E001" in result.stderr
 
 
-def test_wsgi_entry_point_refuses_so_gunicorn_stops(env):
-    result = run(env, "-c", "import studio.wsgi")
+@pytest.mark.parametrize("module", ["studio.wsgi", "studio.asgi"])
+def test_wsgi_entry_point_refuses_so_gunicorn_stops(env, module):
+    result = run(env, "-c", f"import {module}")
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DJANGO_SECRET_KEY is not set" in result.stderr
@@ -91,7 +92,15 @@ def test_wsgi_entry_point_refuses_so_gunicorn_stops(env):
 
 def test_gunicorn_itself_will_not_boot(env):
     # gunicorn runs no system checks: the refusal must come from loading the app.
-    result = run(env, "-m", "gunicorn", "--check-config", "studio.wsgi:application")
+    result = run(
+        env,
+        "-m",
+        "gunicorn",
+        "--check-config",
+        "--worker-class",
+        "uvicorn_worker.UvicornWorker",
+        "studio.asgi:application",
+    )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is not set" in result.stdout + result.stderr
 
