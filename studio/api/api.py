@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from . import errors, luma, openai_images
+from . import errors, luma, openai_images, webhooks
 from .auth import TokenAuth
 from .submit import Refused
 
@@ -33,6 +33,7 @@ api = NinjaAPI(
 )
 api.add_router("", luma.router)
 api.add_router("", openai_images.router)
+api.add_router("", webhooks.router)
 
 
 @api.exception_handler(Refused)
