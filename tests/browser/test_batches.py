@@ -91,9 +91,13 @@ def test_a_batch_of_four_completes_live_compares_and_zips_two_by_keyboard(
     assert download.suggested_filename == "studio-2-images.zip"
     with open(download.path(), "rb") as fh:
         archive = zipfile.ZipFile(io.BytesIO(fh.read()))
+    # Each image travels with its parameters: a sidecar of the same name and the manifest.
     assert sorted(archive.namelist()) == [
+        "a-paper-lantern-floating-over-a-lake-1.json",
         "a-paper-lantern-floating-over-a-lake-1.png",
+        "a-paper-lantern-floating-over-a-lake-2.json",
         "a-paper-lantern-floating-over-a-lake-2.png",
+        "manifest.json",
     ]
 
 
