@@ -106,7 +106,13 @@ def clusters_up(count: int) -> bool:
 
 
 def start_workers(count: int, env: dict[str, str], timeout: float = 60.0) -> list[Worker]:
-    """`count` studio_worker processes, returned once each cluster has run a task."""
+    """`count` studio_worker processes, returned once each cluster has run a task.
+
+    These tests are about sharing work, not about the stuck-worker watchdog (tests/core and
+    the fault suite test that): on a busy machine a cluster's first heartbeat can take longer
+    than the production WORKER_STUCK_SECONDS, and a worker that exits then fails the test for
+    nothing it checks. So the threshold is set above the start timeout, unless given."""
+    env = {"STUDIO_WORKER_STUCK_SECONDS": str(max(120.0, 2 * timeout)), **env}
     workers = [Worker(env, command="studio_worker") for _ in range(count)]
     try:
         wait_while_alive(
