@@ -16,10 +16,12 @@ from .helpers import make_generation
 pytestmark = pytest.mark.django_db
 
 
-def _running(owner, elapsed: float, **kw) -> Generation:
+def _running(owner, elapsed: float, now=None, **kw) -> Generation:
     gen = make_generation(owner, **kw)
     gen.state = State.PROCESSING
-    gen.submitted_at = timezone.now() - timedelta(seconds=elapsed)
+    # Relative to the `now` the delay is computed for: making the row takes time on a busy
+    # machine, and that time would otherwise count as part of the job's age.
+    gen.submitted_at = (now or timezone.now()) - timedelta(seconds=elapsed)
     return gen
 
 
@@ -45,9 +47,9 @@ def test_a_spread_of_durations_skips_polls_before_the_fastest_job(owner, task_qu
     now = timezone.now()
     # Half of the fastest seen (10 s): no GET before 5 s, then the 5 s of GETs saved
     # (of a 42.5 s median job) spent on a denser poll: every 2 * (1 - 5 / 42.5) s.
-    assert next_poll_delay(_running(owner, 0), now, spread) == pytest.approx(5.0, abs=0.1)
-    assert next_poll_delay(_running(owner, 4), now, spread) == pytest.approx(1.765, abs=0.01)
-    assert next_poll_delay(_running(owner, 80), now, spread) == pytest.approx(1.765, abs=0.01)
+    assert next_poll_delay(_running(owner, 0, now), now, spread) == pytest.approx(5.0, abs=0.1)
+    assert next_poll_delay(_running(owner, 4, now), now, spread) == pytest.approx(1.765, abs=0.01)
+    assert next_poll_delay(_running(owner, 80, now), now, spread) == pytest.approx(1.765, abs=0.01)
 
 
 def test_a_known_kind_is_never_polled_more_than_a_third_more_often(owner, task_queue):
@@ -61,9 +63,9 @@ def test_predictable_durations_wait_until_just_before_the_fastest_then_poll_dens
     steady = Durations((38.0, 40.0, 41.0, 42.0, 39.0, 40.0))
     assert steady.predictable
     now = timezone.now()
-    assert next_poll_delay(_running(owner, 0), now, steady) == pytest.approx(38 * 0.9, abs=0.1)
+    assert next_poll_delay(_running(owner, 0, now), now, steady) == pytest.approx(38 * 0.9, abs=0.1)
     # In the short window where such jobs complete: every 1.2 s instead of 2 s.
-    assert next_poll_delay(_running(owner, 37), now, steady) == pytest.approx(1.2)
+    assert next_poll_delay(_running(owner, 37, now), now, steady) == pytest.approx(1.2)
 
 
 def test_predictable_needs_a_long_median_and_a_tight_spread():
@@ -75,8 +77,8 @@ def test_predictable_needs_a_long_median_and_a_tight_spread():
 def test_a_job_slower_than_any_seen_backs_off_to_the_maximum(owner, task_queue, settings):
     spread = Durations((10.0, 20.0, 30.0))
     now = timezone.now()
-    assert next_poll_delay(_running(owner, 121), now, spread) == pytest.approx(2.0, abs=0.1)
-    assert next_poll_delay(_running(owner, 600), now, spread) == settings.POLL_MAX_SECONDS
+    assert next_poll_delay(_running(owner, 121, now), now, spread) == pytest.approx(2.0, abs=0.1)
+    assert next_poll_delay(_running(owner, 600, now), now, spread) == settings.POLL_MAX_SECONDS
 
 
 def test_durations_are_learned_per_model_and_type_from_completed_rows(owner, task_queue):
