@@ -535,6 +535,8 @@ WEBHOOK_ROTATION_OVERLAP_SECONDS = 24 * 3600
 WEBHOOK_READ_CAP_BYTES = 64 * 1024
 WEBHOOK_EXCERPT_CHARS = 500
 WEBHOOK_ENDPOINTS_PER_PERSON = 10
+# Delivered and given-up deliveries (with their attempt log) are deleted after this long.
+WEBHOOK_KEEP_DAYS = 30
 
 # E-mail: SMTP when EMAIL_HOST is set (compose), else printed on the console (make run).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

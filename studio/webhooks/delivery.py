@@ -158,6 +158,21 @@ def send_due(*, limit: int = 200) -> int:
     return sent
 
 
+def prune(now=None, *, batch: int = 500) -> int:
+    """Delete finished deliveries (and their attempt log) older than WEBHOOK_KEEP_DAYS, so the
+    outbox does not grow without end; a pending one is kept whatever its age. In batches, so
+    a first prune after months deletes without holding every row in memory at once."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_KEEP_DAYS)
+    old = Delivery.objects.filter(
+        state__in=[Delivery.State.DELIVERED, Delivery.State.FAILED], created_at__lt=cutoff
+    )
+    pruned = 0
+    while pks := list(old.values_list("pk", flat=True)[:batch]):
+        Attempt.objects.filter(delivery_id__in=pks).delete()
+        pruned += Delivery.objects.filter(pk__in=pks).delete()[0]
+    return pruned
+
+
 def replay_now(delivery_id: int) -> str:
     now = timezone.now()
     taken = (

@@ -1,6 +1,7 @@
 """The entry points django-q2 calls (queue.py enqueues them by name; the Schedule made by
-migration 0002 runs `deliver_due` once a minute). Any of them may run twice or never: a
-delivery is claimed before it is sent, and the sweep sends whatever a lost task left."""
+migration 0002 runs `deliver_due` once a minute, which also prunes old finished deliveries).
+Any of them may run twice or never: a delivery is claimed before it is sent, and the sweep
+sends whatever a lost task left."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ def deliver(delivery_id: int) -> str:
 
 
 def deliver_due() -> str:
-    return f"{delivery.send_due()} sent"
+    sent, pruned = delivery.send_due(), delivery.prune()
+    return f"{sent} sent" + (f", {pruned} pruned" if pruned else "")
 
 
 def replay(delivery_id: int) -> str:

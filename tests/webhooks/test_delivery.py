@@ -256,3 +256,34 @@ def test_the_counters_reach_metrics(owner, endpoint, receiver, webhook_tasks):
     assert names["studio_webhook_attempts"] == 1
     assert names["studio_webhook_delivered"] == 1
     assert names["studio_webhook_endpoints_disabled"] == 0
+
+
+def test_the_sweep_prunes_finished_deliveries_past_the_keep_period(
+    owner, endpoint, settings, webhook_tasks
+):
+    settings.WEBHOOK_KEEP_DAYS = 30
+    long_ago = timezone.now() - timedelta(days=31)
+
+    def made(state, created_at):
+        d = Delivery.objects.create(
+            endpoint=endpoint,
+            event="generation.completed",
+            body="{}",
+            state=state,
+            created_at=created_at,
+            next_attempt_at=None,
+        )
+        Attempt.objects.create(delivery=d, status=200)
+        return d
+
+    old_done = made(Delivery.State.DELIVERED, long_ago)
+    old_failed = made(Delivery.State.FAILED, long_ago)
+    old_pending = made(Delivery.State.PENDING, long_ago)  # still owed to its receiver
+    recent = made(Delivery.State.DELIVERED, timezone.now() - timedelta(days=29))
+
+    assert tasks.deliver_due() == "0 sent, 2 pruned"
+    kept = set(Delivery.objects.values_list("pk", flat=True))
+    assert kept == {old_pending.pk, recent.pk}
+    assert not Attempt.objects.filter(delivery_id__in=[old_done.pk, old_failed.pk]).exists()
+    assert Attempt.objects.filter(delivery_id__in=kept).count() == 2
+    assert tasks.deliver_due() == "0 sent"
