@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("studio.usage.urls")),
     path("", include("studio.api.urls")),
     path("", include("studio.webhooks.urls")),
+    path("", include("studio.moderation.urls")),
     path("", include("studio.generations.urls")),
 ]
 

@@ -11,8 +11,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .gallery import Filters
-from .models import SavedSearch
+from ..gallery import Filters
+from ..models import SavedSearch
 
 MAX_SAVED = 50
 

@@ -11,8 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_http_methods
 
-from . import access, parameters
-from .models import Output
+from .. import access, parameters
+from ..models import Output
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -1,0 +1,196 @@
+"""One generation: its detail page, and what its card and page do to it (star, share,
+retry, delete)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap
+
+from studio.core.http import next_url, text_error
+from studio.moderation import appeals, suspension
+from studio.teams.models import Team
+from studio.usage.budgets import OverBudget
+
+from .. import access, gallery, lineage, services, submission_keys
+from ..models import Generation, Reference
+from .compose import new_cards, rate_message, refused_form, typed_form
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, generation_id: int) -> HttpResponse:
+    gen = access.get_generation_for(request.user, generation_id)
+    return render(request, "generations/detail.html", _detail_context(request, gen))
+
+
+def _detail_context(request: HttpRequest, gen: Generation) -> dict:
+    [gen] = access.mark_for(request.user, [gen])
+    back_team = Team.objects.for_member(request.user).filter(slug=request.GET.get("team", ""))
+    back_team = back_team.first()
+    back_url, back_label = _back_link(request, back_team)
+    return {
+        "gen": gen,
+        "back_team": back_team,
+        "back_url": back_url,
+        "back_label": back_label,
+        "outputs": list(gen.outputs.all()),
+        "source": [r for r in gen.inputs.all() if r.role == Reference.Role.SOURCE],
+        "references": [r for r in gen.inputs.all() if r.role == Reference.Role.REFERENCE],
+        "can_change": access.may_change(request.user, gen),
+        "parent": lineage.parent_for(request.user, gen),
+        "children": lineage.children_for(request.user, gen),
+        **_neighbour_links(request, gen, back_team),
+        "review_status": appeals.review_status(gen)
+        if access.is_author(request.user, gen)
+        else None,
+    }
+
+
+def _back_link(request: HttpRequest, team: Team | None) -> tuple[str, str]:
+    """The detail page's "Back" link and its words: the team page it was opened from
+    (`?team=`), the filtered studio (`?back=`, a local path only), else the studio."""
+    if team is not None:
+        return reverse("team-gallery", args=[team.slug]), f"Back to {team.name}"
+    back = request.GET.get("back", "")
+    local = back.startswith("/") and not back.startswith("//")
+    if local and url_has_allowed_host_and_scheme(back, {request.get_host()}) and back != "/":
+        return back, "Back to the gallery"
+    return reverse("studio"), "Back to the studio"
+
+
+def _neighbour_links(request: HttpRequest, gen: Generation, team: Team | None) -> dict:
+    """The detail pages before and after this one in the gallery it was opened from: the
+    team's (`?team=`), else the person's own, filtered as its `?back=` address says."""
+    if team is not None and gen.team_id == team.pk:
+        qs, suffix = access.team_generations(team), f"?team={team.slug}"
+    elif access.is_author(request.user, gen):
+        back = request.GET.get("back", "")
+        local = back.startswith("/") and not back.startswith("//")
+        query = urlsplit(back).query if local else ""
+        filters = gallery.Filters.from_request(QueryDict(query))
+        qs = filters.apply(access.own_generations(request.user), user=request.user)
+        suffix = f"?{urlencode({'back': back})}" if query else ""
+    else:
+        return {}
+    before, after = gallery.neighbours(qs, gen)
+    url = "generation-detail"
+    return {
+        "previous_url": reverse(url, args=[before]) + suffix if before else "",
+        "next_url": reverse(url, args=[after]) + suffix if after else "",
+    }
+
+
+def _card(request: HttpRequest, gen: Generation) -> HttpResponse:
+    """The card again after an action, drawn for the gallery it sits in."""
+    [gen] = access.mark_for(request.user, [gen])
+    team_slug = request.POST.get("from_team", "")
+    return render(request, "generations/_card.html", {"gen": gen, "team_slug": team_slug})
+
+
+def _after_action(request: HttpRequest, gen: Generation) -> str:
+    """Where a page's action returns without htmx: its `next`, else the detail page."""
+    return next_url(request, reverse("generation-detail", args=[gen.pk]))
+
+
+@login_required
+@require_POST
+def favourite(request: HttpRequest, generation_id: int) -> HttpResponse:
+    # Anyone who sees it may star it: the star is theirs (see access.may_favourite).
+    gen = access.get_generation_for(request.user, generation_id)
+    services.toggle_favourite(user=request.user, generation=gen)
+    if request.htmx:
+        return _card(request, gen)
+    return redirect(_after_action(request, gen))
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """Share with the team named by slug in `team`, or (empty) make it mine only again."""
+    gen = access.get_generation_for(request.user, generation_id)
+    slug = request.POST.get("team", "").strip()
+    team = None
+    if slug:
+        team = Team.objects.filter(slug=slug).first()
+        if team is None:
+            raise Http404("No such team")
+    services.share(user=request.user, generation=gen, team=team)
+    if request.htmx:
+        from_team = request.POST.get("from_team", "")
+        if from_team and (gen.team is None or gen.team.slug != from_team):
+            # Taken out of the team gallery it was shown in: the card leaves that page.
+            return reswap(HttpResponse(""), "delete")
+        return _card(request, gen)
+    if team is not None:
+        messages.success(request, f"Shared with {team.name}.")
+    else:
+        messages.success(request, "Only you see it now.")
+    return redirect(_after_action(request, gen))
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
+    gen = access.get_generation_for(request.user, generation_id, write=True)
+    key = submission_keys.posted(request)
+    if key and (first := submission_keys.claim(user=request.user, key=key)) is not None:
+        # A double click on Retry: the first click's retry, nothing made again.
+        if request.htmx:
+            return reswap(HttpResponse(""), "none")
+        made = first.generation_ids
+        return redirect("generation-detail", made[0] if made else gen.pk)
+    made = None
+    try:
+        response, made = _retry(request, gen)
+    finally:
+        if key:
+            submission_keys.settle(user=request.user, key=key, made=made)
+    return response
+
+
+def _retry(request: HttpRequest, gen: Generation) -> tuple[HttpResponse, list[int] | None]:
+    try:
+        suspension.check_may_submit(request.user)
+    except suspension.Suspended:
+        return refused_form(request, typed_form(request), status=403), None
+    if not gen.retryable:
+        messages.error(request, "Only a failure that may succeed on a second try can be retried.")
+        return redirect("generation-detail", gen.pk), None
+    if wait := services.submit_wait_seconds(user=request.user, n=1):
+        response = text_error(rate_message(wait), status=429)
+        response["Retry-After"] = str(wait)
+        return response, None
+    try:
+        new = services.retry_generation(gen)
+    except OverBudget as refused:
+        if request.htmx:
+            return text_error(refused.message), None
+        # Back to the page the Retry was on, with the reason: the browser must not stay
+        # on the retry URL (reloading it would post again).
+        messages.error(request, refused.message)
+        return redirect(_after_action(request, gen)), None
+    announcement = "Retrying: a new generation was submitted."
+    if request.htmx:
+        return new_cards(request, [new], announcement), [new.pk]
+    messages.success(request, announcement)
+    return redirect("generation-detail", new.pk), [new.pk]
+
+
+@login_required
+def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
+    gen = access.get_generation_for(request.user, generation_id, write=True)
+    if request.method == "POST":
+        services.delete_generation(gen)
+        messages.success(request, "The generation and its files were deleted.")
+        # Back to the gallery it was opened from, filters and all.
+        return redirect(next_url(request, reverse("studio")))
+    context = {"gen": gen, "thumb": gen.outputs.first(), "next": next_url(request, "")}
+    return render(request, "generations/delete.html", context)
