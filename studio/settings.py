@@ -441,6 +441,9 @@ BULK_ACTIONS = {"collect": "studio.collections.bulk.collect"}
 # Called after the composer's submission is saved, `(*, user, generations, data)`: the
 # apps above generations act on what they added to the form ("Collect into").
 SUBMITTED_HOOKS = ["studio.collections.composer.collect_submitted"]
+# The galleries' `collection` filter, `(qs, *, user, collection_id) -> qs`: what of a
+# gallery is in that collection as `user` is shown it.
+COLLECTION_FILTER = "studio.collections.gallery.in_collection"
 
 # --- JSON API (studio/api) ----------------------------------------------------------------
 # How long the OpenAI-shaped endpoints wait for every image before answering 504 (the jobs

@@ -10,6 +10,8 @@ from django.db.models import F, Q, QuerySet
 from studio.generations.gallery import PAGE_SIZE, Page
 from studio.generations.models import Generation
 
+from . import access
+
 
 def encode_cursor(gen: Generation) -> str:
     return base64.urlsafe_b64encode(f"{gen.slot}|{gen.pk}".encode()).decode().rstrip("=")
@@ -39,3 +41,12 @@ def page_of(items: QuerySet[Generation], cursor: str | None, size: int = PAGE_SI
     more = len(got) > size
     got = got[:size]
     return Page(items=got, next_cursor=encode_cursor(got[-1]) if more and got else None)
+
+
+def in_collection(qs: QuerySet[Generation], *, user, collection_id: int) -> QuerySet[Generation]:
+    """A gallery's `collection` filter (settings.COLLECTION_FILTER): what of `qs` is shown in
+    that collection to `user`; nothing when they may not see the collection."""
+    collection = access.visible_collections(user).filter(pk=collection_id).first() if user else None
+    if collection is None:
+        return qs.none()
+    return qs.filter(pk__in=access.items_of(user, collection).values("pk"))

@@ -14,6 +14,7 @@ from django_htmx.http import push_url
 from studio.generations import access as generation_access
 from studio.generations import gallery as generation_gallery
 from studio.generations.bulk import BulkError, parse_ids
+from studio.generations.models import SavedSearch
 from studio.teams.models import Team
 from studio.upstream import facts
 
@@ -110,6 +111,9 @@ def collection_page(request: HttpRequest, collection_id: int) -> HttpResponse:
         "states": ["active", "completed", "failed"],
         "share_teams": list(Team.objects.shareable_by(request.user)),
         "models": facts.MODELS,
+        "ratios": facts.ASPECT_RATIOS,
+        "styles": facts.STYLES,
+        "saved_searches": list(SavedSearch.objects.filter(user=request.user)),
     }
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, GALLERY_PAGE, context)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.module_loading import import_string
 from django.utils.text import slugify
 
 from studio.upstream import facts
@@ -18,6 +20,8 @@ from .models import IN_FLIGHT, Generation, State
 
 PAGE_SIZE = 24
 ACTIVE = "active"  # the state filter's value for "anything still in flight"
+# The via filter's values: made through the JSON API (with a token), or in the studio's pages.
+VIA = ["api", "web"]
 
 
 @dataclass
@@ -32,6 +36,8 @@ class Filters:
     since: str = ""  # YYYY-MM-DD, made on or after (UTC)
     until: str = ""  # YYYY-MM-DD, made on or before (UTC)
     team: str = ""  # a team's slug: what is shared with it
+    collection: str = ""  # a collection's id: what is in it (see COLLECTION_FILTER)
+    via: str = ""  # "api" or "web"
 
     @classmethod
     def from_request(cls, params) -> Filters:
@@ -50,6 +56,8 @@ class Filters:
             since=_day(params.get("since", "")),
             until=_day(params.get("until", "")),
             team=slugify(params.get("team", ""))[:100],
+            collection=_digits(params.get("collection", "")),
+            via=_one_of(params.get("via", ""), VIA),
         )
 
     def apply(self, qs: QuerySet[Generation], *, user=None) -> QuerySet[Generation]:
@@ -63,10 +71,17 @@ class Filters:
         qs = qs.filter(**{field: value for field, value in same.items() if value})
         if self.favourite:
             qs = qs.filter(favourites__user=user) if user is not None else qs.none()
+        if self.via:
+            qs = qs.filter(api_token__isnull=self.via == "web")
         if self.since:
             qs = qs.filter(created_at__gte=_midnight(self.since))
-        if self.until:
+        if self.until and date.fromisoformat(self.until) < date.max:
+            # (the last day there is has no end to compare with: it bounds nothing)
             qs = qs.filter(created_at__lt=_midnight(self.until) + timedelta(days=1))
+        if self.collection:
+            # The collections app (a layer above) says what is in one and who may see it.
+            in_collection = import_string(settings.COLLECTION_FILTER)
+            qs = in_collection(qs, user=user, collection_id=int(self.collection))
         return qs
 
     @property
@@ -145,6 +160,11 @@ def neighbours(qs: QuerySet[Generation], gen: Generation) -> tuple[int | None, i
 
 def _one_of(value: str, allowed: list[str]) -> str:
     return value if value in allowed else ""
+
+
+def _digits(value: str) -> str:
+    value = value.strip()
+    return value if value.isdigit() and len(value) <= 18 else ""
 
 
 def _day(value: str) -> str:

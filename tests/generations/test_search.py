@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 
+from studio.api import tokens
+from studio.collections import services as collections
+from studio.collections.models import CollectionItem
 from studio.generations.models import Generation, SavedSearch
 from studio.generations.search import prefix_query
 from tests.generations.helpers import make_generation
@@ -85,3 +88,118 @@ def test_saved_searches_are_each_persons_own(owner_client, owner, outsider):
 def test_saving_no_filters_saves_nothing(owner_client):
     owner_client.post("/searches/", {"name": "all", "query": "", "next": "/"})
     assert not SavedSearch.objects.exists()
+
+
+def _via_api(gen, user):
+    token, _ = tokens.create(user=user, name="script", expires_days=90)
+    Generation.objects.filter(pk=gen.pk).update(api_token=token)
+
+
+def _page_urls(team, collection) -> dict[str, str]:
+    return {
+        "studio": "/",
+        "team": f"/teams/{team.slug}/",
+        "collection": f"/collections/{collection.pk}/",
+    }
+
+
+def _ids_at(client, url: str) -> list[int]:
+    response = client.get(url)
+    assert response.status_code == 200
+    return [int(pk) for pk in re.findall(r'data-generation-id="(\d+)"', response.content.decode())]
+
+
+@pytest.mark.parametrize("page", ["studio", "team", "collection"])
+def test_every_filter_works_in_every_gallery(owner_client, owner, team, page):
+    """Each gallery page (the studio, a team's, a collection's) applies each filter."""
+    wide = make_generation(owner, aspect_ratio="16:9", style="manga", model="uni-1-max")
+    square = make_generation(owner, aspect_ratio="1:1")
+    old = make_generation(owner, aspect_ratio="1:1")
+    Generation.objects.filter(pk=old.pk).update(created_at=datetime(2026, 1, 15, 12, tzinfo=UTC))
+    _via_api(square, owner)
+    everything = [wide.pk, square.pk, old.pk]
+    Generation.objects.filter(pk__in=everything).update(team=team, shared_at=datetime.now(UTC))
+    box = collections.create_collection(user=owner, name="Box")
+    collections.add(user=owner, collection=box, ids=everything)
+    url = _page_urls(team, box)[page]
+    expected = {
+        "ratio=16:9": [wide.pk],
+        "style=manga": [wide.pk],
+        "model=uni-1-max": [wide.pk],
+        "via=api": [square.pk],
+        "via=web": [wide.pk, old.pk],
+        "until=2026-01-15": [old.pk],
+        "since=2026-01-16&until=9999-12-31": [wide.pk, square.pk],
+        "team=design": [wide.pk, square.pk, old.pk],
+    }
+    for query, shown in expected.items():
+        assert sorted(_ids_at(owner_client, f"{url}?{query}")) == sorted(shown), query
+
+
+def test_filter_by_collection_shows_only_what_is_in_it(owner_client, owner, member, team):
+    fox, owl, cat = (make_generation(owner, prompt=p) for p in ("fox", "owl", "cat"))
+    box = collections.create_collection(user=owner, name="Box")
+    collections.add(user=owner, collection=box, ids=[fox.pk, owl.pk])
+    assert sorted(_ids_at(owner_client, f"/?collection={box.pk}")) == sorted([fox.pk, owl.pk])
+    assert _ids_at(owner_client, f"/?collection={box.pk}&q=owl") == [owl.pk]
+    html = owner_client.get("/").content.decode()
+    assert f'<option value="{box.pk}">Box</option>' in html
+    # Someone else's collection (or none at all) filters everything out, and says nothing of it.
+    theirs = collections.create_collection(user=member, name="Theirs")
+    Generation.objects.filter(pk=cat.pk).update(team=team, shared_at=datetime.now(UTC))
+    collections.add(user=member, collection=theirs, ids=[cat.pk])
+    assert _ids_at(owner_client, f"/?collection={theirs.pk}") == []
+    assert _ids_at(owner_client, "/?collection=999999") == []
+    assert "Theirs" not in owner_client.get(f"/?collection={theirs.pk}").content.decode()
+    # Not a number: no filter.
+    assert len(_ids_at(owner_client, "/?collection=box")) == 3
+
+
+def test_a_team_collection_filter_shows_only_what_the_team_sees(client, owner, member, team):
+    shared = make_generation(owner, prompt="shared")
+    private = make_generation(owner, prompt="private")
+    Generation.objects.filter(pk=shared.pk).update(team=team, shared_at=datetime.now(UTC))
+    board = collections.create_collection(user=owner, name="Board", team=team)
+    collections.add(user=owner, collection=board, ids=[shared.pk])
+    # Stored before it was unshared: the collection no longer shows it, nor does the filter.
+    CollectionItem.objects.create(collection=board, generation=private)
+    client.force_login(owner)
+    assert _ids_at(client, f"/?collection={board.pk}") == [shared.pk]
+    client.force_login(member)
+    assert _ids_at(client, f"/teams/{team.slug}/?collection={board.pk}") == [shared.pk]
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("since=0001-01-01", 2),
+        ("until=9999-12-31", 2),
+        ("since=0001-01-01&until=9999-12-31", 2),
+        ("since=9999-12-31", 0),
+        ("until=0001-01-01", 0),
+        ("since=2026-03-01&until=2026-02-01", 0),
+        ("until=2026-02-30", 2),  # no such day: ignored
+        ("since=99999-01-01", 2),
+    ],
+)
+def test_far_off_and_impossible_dates_never_fail(owner_client, owner, query, count):
+    make_generation(owner)
+    make_generation(owner)
+    assert len(_ids_at(owner_client, f"/?{query}")) == count
+
+
+def test_a_collection_page_offers_every_filter_and_the_saved_searches(owner_client, owner):
+    box = collections.create_collection(user=owner, name="Box")
+    SavedSearch.objects.create(user=owner, name="Wide ones", query="ratio=16%3A9")
+    html = owner_client.get(f"/collections/{box.pk}/").content.decode()
+    assert '<option value="16:9">16:9</option>' in html
+    assert '<option value="manga">manga</option>' in html
+    assert 'id="filter-via"' in html and 'id="filter-collection"' not in html
+    assert f'<a href="/collections/{box.pk}/?ratio=16%3A9">Wide ones</a>' in html
+
+
+def test_a_saved_search_keeps_via_and_collection(owner_client, owner):
+    box = collections.create_collection(user=owner, name="Box")
+    query = f"collection={box.pk}&via=api"
+    owner_client.post("/searches/", {"name": "Scripted", "query": query, "next": "/"})
+    assert SavedSearch.objects.get().query == query

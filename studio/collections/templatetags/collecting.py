@@ -64,3 +64,14 @@ def collect_into(context, form) -> dict:
         picked = request.POST.get("collection") or request.GET.get("collection") or ""
     picked = picked or str((getattr(form, "initial", None) or {}).get("collection") or "")
     return {"choices": _choices(context), "picked": picked}
+
+
+@register.inclusion_tag("collections/_filter_collection.html", takes_context=True)
+def collection_filter(context, filters) -> dict:
+    """A gallery's "In collection" filter: the collections the person sees. Not on a
+    collection's own page, which is already one."""
+    request = context.get("request")
+    if context.get("collection") or request is None or not request.user.is_authenticated:
+        return {"choices": []}
+    choices = access.visible_collections(request.user).select_related("team").order_by("name", "pk")
+    return {"choices": list(choices), "picked": filters.collection}
