@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from studio.collections.access import visible_collections
 from studio.generations import access
 from studio.generations.api_object import as_api_object, signed_output_path
-from studio.generations.models import Generation
+from studio.generations.gallery import ACTIVE, VIA, Filters
+from studio.generations.models import Generation, State
+from studio.teams.models import Team
+from studio.upstream import facts
 
 from . import idempotency
 from .schemas import DetailOut, GenerationIn, GenerationListOut, GenerationOut, ImageIn
@@ -96,18 +102,73 @@ def get_generation(request: HttpRequest, generation_id: str):
 
 
 class ListQuery(Schema):
+    """The gallery's filters, by the same names (a saved search's query works here too)."""
+
     limit: int = Field(20, ge=1, le=100, description="How many, at most")
     after: str | None = Field(None, description="The last id of the previous page")
+    q: str | None = Field(None, max_length=200, description="Words of the prompt (all of them)")
+    state: Literal[(*State.values, ACTIVE)] | None = Field(
+        None, description="A state, or `active` for anything still in flight"
+    )
+    model: Literal[tuple(facts.MODELS)] | None = None
+    type: Literal[tuple(facts.TYPES)] | None = None
+    ratio: Literal[tuple(facts.ASPECT_RATIOS)] | None = Field(None, description="aspect_ratio")
+    style: Literal[tuple(facts.STYLES)] | None = None
+    since: date | None = Field(None, description="Made on or after this day (UTC)")
+    until: date | None = Field(None, description="Made on or before this day (UTC)")
+    team: str | None = Field(
+        None, max_length=100, description="A team's slug: what is shared with that team"
+    )
+    collection: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="A collection's id: what is in it"
+    )
+    via: Literal[tuple(VIA)] | None = Field(
+        None, description="`api`: made through the API; `web`: in the studio's pages"
+    )
+    favourite: bool = Field(False, description="Only what the token's person starred")
+
+
+def _filters(user, query: ListQuery) -> Filters:
+    """The gallery's Filters for `query`, or Refused naming the field that cannot be used."""
+
+    def refuse(field: str, message: str) -> Refused:
+        return Refused("invalid", f"{field}: {message}.", errors=[(field, message)])
+
+    if query.since and query.until and query.until < query.since:
+        raise refuse("until", "before since")
+    if query.team and not Team.objects.for_member(user).filter(slug=query.team).exists():
+        raise refuse("team", "not a team of yours")
+    if query.collection and not visible_collections(user).filter(pk=query.collection).exists():
+        raise refuse("collection", "no such collection of yours")
+    return Filters(
+        # No prompt holds NUL (the form refuses it), and PostgreSQL cannot compare one.
+        q=(query.q or "").replace("\x00", "").strip(),
+        state=query.state or "",
+        model=query.model or "",
+        type=query.type or "",
+        favourite=query.favourite,
+        ratio=query.ratio or "",
+        style=query.style or "",
+        since=query.since.isoformat() if query.since else "",
+        until=query.until.isoformat() if query.until else "",
+        team=query.team or "",
+        collection=str(query.collection or ""),
+        via=query.via or "",
+    )
 
 
 @router.get(
     "/generations", response={200: GenerationListOut, **ERRORS}, summary="List my generations"
 )
 def list_generations(request: HttpRequest, query: Query[ListQuery]):
-    """The token's person's own generations, newest first."""
-    rows = access.own_generations(request.auth.user).prefetch_related("outputs")
+    """The token's person's own generations, newest first, filtered as the gallery filters
+    them (a filter value that cannot be used is a 422 naming it)."""
+    user = request.auth.user
+    own = access.own_generations(user)
+    rows = _filters(user, query).apply(own, user=user).prefetch_related("outputs")
     if query.after:
-        last = rows.filter(pk=query.after).first() if query.after.isdigit() else None
+        known = query.after.isdigit() and len(query.after) <= 18
+        last = own.filter(pk=query.after).first() if known else None
         if last is None:
             raise Refused(
                 "invalid",
