@@ -63,11 +63,19 @@
     return area.value.split(/\r?\n/).filter((line) => line.trim() !== "").length;
   }
 
+  // The positions of the chosen files this page marked bad (too big, not an image): they
+  // are neither priced nor sent.
+  function badIndexes(form, name) {
+    const list = form.querySelector('[data-thumbs="' + name + '"]');
+    if (!list) return new Set();
+    return new Set(Array.from(list.querySelectorAll("li.bad[data-new]"), (li) => li.dataset.index));
+  }
+
   function refCount(form) {
     const kept = form.querySelectorAll('input[name="kept_ref"]').length;
     const input = form.querySelector('input[name="image_ref"]');
     const files = input && input.files ? input.files.length : 0;
-    return kept + files + urlLines(form);
+    return kept + files - badIndexes(form, "image_ref").size + urlLines(form);
   }
 
   function updateSummary(form) {
@@ -100,17 +108,18 @@
   }
 
   // A batch costs its size times the price of one image: shown as "× 4 images = $…".
-  // In ten-thousandths of a dollar, as the server's Decimal keeps it, so no float drifts.
+  // In ten-thousandths of a dollar, as the server's Decimal keeps it, so no float drifts;
+  // the sum in cents (half up), as every total is written, the price of one image in full.
   function showBatchPrice(form, each) {
     const input = form.querySelector('[name="count"]');
     const times = form.querySelector("[data-price-times]");
     if (!input || !times) return;
     const max = parseInt(input.getAttribute("max") || "1", 10);
     const images = Math.min(Math.max(parseInt(input.value, 10) || 1, 1), max);
-    const total = (Math.round(parseFloat(each) * 10000) * images) / 10000;
+    const cents = Math.round((Math.round(parseFloat(each) * 10000) * images) / 100);
     times.hidden = images === 1;
     times.querySelector("[data-price-count]").textContent = String(images);
-    times.querySelector("[data-price-total]").textContent = "$" + total.toFixed(4);
+    times.querySelector("[data-price-total]").textContent = "$" + (cents / 100).toFixed(2);
   }
 
   // --- previews -----------------------------------------------------------------------
@@ -148,7 +157,23 @@
     const remove = li.querySelector(".thumb-remove");
     li.insertBefore(note, remove);
     li.title = fileName + ": " + problem;
+    const form = li.closest(FORM);
+    if (form) updateSummary(form);
   }
+
+  // Submitting leaves the bad files out (the page already said why), and their thumbnails.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!form.matches || !form.matches(FORM)) return;
+    form.querySelectorAll('input[type="file"]').forEach((input) => {
+      const bad = badIndexes(form, input.name);
+      if (!bad.size) return;
+      setFiles(input, Array.from(input.files).filter((file, i) => !bad.has(String(i))));
+      drawNewFiles(form, input);
+      updateSummary(form);
+      say(form, bad.size === 1 ? "1 unusable file was left out." : bad.size + " unusable files were left out.");
+    });
+  }, true);
 
   function drawNewFiles(form, input) {
     const list = thumbsFor(form, input.name);

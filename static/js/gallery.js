@@ -135,12 +135,17 @@ document.addEventListener("htmx:afterSwap", (event) => {
 // card's elapsed seconds ticking between polls (counted from what the server last drew,
 // so a wrong clock here does not matter).
 (function () {
-  const format = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
+  // The server's one format ("7 Dec 2026, 14:05 UTC"), in this reader's zone, named.
+  const parts = { day: "numeric", month: "short", year: "numeric", hour: "2-digit",
+    minute: "2-digit", hourCycle: "h23", timeZoneName: "short" };
+  const format = new Intl.DateTimeFormat("en-GB", parts);
+  const withSeconds = new Intl.DateTimeFormat("en-GB", { ...parts, second: "2-digit" });
   const seen = new WeakMap();
   function localise(root) {
     root.querySelectorAll("time[data-local-time]").forEach((node) => {
       const when = new Date(node.getAttribute("datetime"));
-      if (!isNaN(when)) node.textContent = format.format(when);
+      const shown = node.hasAttribute("data-seconds") ? withSeconds : format;
+      if (!isNaN(when)) node.textContent = shown.format(when);
     });
   }
   function tick() {

@@ -79,3 +79,28 @@
   window.addEventListener("resize", replace);
   window.addEventListener("scroll", replace, { capture: true, passive: true });
 })();
+
+// The top bar's menus (the team switcher, the account menu): one open at a time, closed by
+// a click elsewhere or Esc (focus back on its button).
+(function () {
+  const open = () => Array.from(document.querySelectorAll("details.nav-menu[open]"));
+  document.addEventListener("toggle", (event) => {
+    const menu = event.target;
+    if (!menu.matches || !menu.matches("details.nav-menu") || !menu.open) return;
+    open().forEach((other) => { if (other !== menu) other.open = false; });
+  }, true);
+  document.addEventListener("click", (event) => {
+    open().forEach((menu) => { if (!menu.contains(event.target)) menu.open = false; });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const menus = open();
+    if (menus.length === 0) return;
+    menus.forEach((menu) => {
+      const inside = menu.contains(document.activeElement);
+      menu.open = false;
+      if (inside) menu.querySelector("summary").focus();
+    });
+    event.stopPropagation();
+  }, true);
+})();

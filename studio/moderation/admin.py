@@ -238,7 +238,8 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
                 reason=form.cleaned_data.get("suspension_reason")
                 or f"content violation (moderated failure #{obj.pk})",
             )
-            self.message_user(request, f"{obj.user} is suspended.", messages.WARNING)
+            # The admin capitalises a message's first letter: the username must not come first.
+            self.message_user(request, f"Suspended {obj.user}.", messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
         # Decisions go through review.decide (audit, automatic suspension), not formset.save;

@@ -28,8 +28,10 @@ class Suspended(Exception):
 
 
 def message_for(suspension: Suspension) -> str:
+    # A reason is typed as a sentence or not ("example." or "example"): one full stop.
+    reason = suspension.reason.strip().rstrip(".!;: ")
     return (
-        f"Your account is suspended: {suspension.reason}. You can still see your gallery "
+        f"Your account is suspended: {reason}. You can still see your gallery "
         "and download your images, but you cannot generate new ones. Contact an admin."
     )
 

@@ -118,7 +118,7 @@ FAILURE_CODES: dict[str, FailureCode] = {
         FailureCode(
             "suspended",
             "Your account was suspended before this job was sent, so it was not sent.",
-            "Contact an admin about the suspension.",
+            "Nothing was charged for it.",
             False,
         ),
     ]

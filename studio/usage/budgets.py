@@ -59,7 +59,7 @@ class Standing:
         what = "this image costs" if count == 1 else f"these {count} images cost"
         return (
             f"{self.label} of {prices.usd(self.cap)} has {prices.usd(self.left)} left; "
-            f"{what} about {prices.usd(estimate)}."
+            f"{what} about {(prices.unit_usd if count == 1 else prices.usd)(estimate)}."
         )
 
 

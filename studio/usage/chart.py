@@ -11,8 +11,8 @@ from . import prices
 
 WIDTH = 600
 HEIGHT = 160
-TOP = 16  # room for the top label
-BOTTOM = 20  # room for the date labels
+TOP = 4  # the peak's dashed line (the labels are HTML around the drawing)
+BOTTOM = 2
 GAP = 2
 
 
@@ -27,7 +27,7 @@ class Bar:
 
     @property
     def label(self) -> str:
-        return f"{self.day:%b %-d}: {prices.usd(self.amount)}"
+        return f"{self.day:%-d %b}: {prices.usd(self.amount)}"
 
 
 @dataclass(frozen=True)

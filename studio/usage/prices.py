@@ -10,7 +10,7 @@ cost nothing.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -30,11 +30,16 @@ def estimate(*, model: str, type: str, ref_count: int, count: int = 1) -> Decima
 
 
 def usd(amount: Decimal) -> str:
-    """$5.00, $0.0404, $0.1030: cents, or all four decimals of a price when it has them."""
+    """A sum of money as people read one: $5.00, $6.27, $0.04 (cents, rounded half up)."""
+    return f"${Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)}"
+
+
+def unit_usd(amount: Decimal) -> str:
+    """The price of one image, to the provider's ten-thousandth of a dollar: $0.0404, $0.03."""
     amount = Decimal(amount)
     if amount == amount.quantize(CENT):
-        return f"${amount.quantize(CENT)}"
-    return f"${amount.quantize(Decimal('0.0001'))}"
+        return usd(amount)
+    return f"${amount.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP)}"
 
 
 def month_start(now: datetime | None = None) -> datetime:

@@ -62,6 +62,7 @@ def test_invited_newcomer_signs_in_with_the_provider_and_joins(
     # Her groups at the provider name "video": she is in it too, as they say.
     assert Membership.objects.role_of(alice, Team.objects.get(slug="video")) == "editor"
 
+    page.locator("#account-menu > summary").click()  # Log out is in the account menu
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("button", name="Yes, sign me out").click()
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")

@@ -201,7 +201,7 @@ def test_the_form_labels_the_count_images_and_multiplies_the_price(owner_client,
     body = owner_client.post("/generations/", data).content.decode()
     # One image is $0.0404 (uni-1, no references): three are shown as such.
     assert re.search(
-        r"× <span data-price-count>3</span> images = <strong data-price-total>\$0\.1212", body
+        r"× <span data-price-count>3</span> images = <strong data-price-total>\$0\.12<", body
     )
 
 
@@ -221,6 +221,12 @@ def test_retry_of_a_failed_member_takes_its_place(
     assert 'data-batch-position="3"' in body
     failed.refresh_from_db()
     assert failed.batch_id is None  # it left the slot; the batch has one image per position
+    # The failed card on the page is drawn again without its place in the batch, so two
+    # cards never say "3 of 4" until the page is reloaded.
+    redrawn = re.search(rf'<article[^>]*data-generation-id="{failed.pk}"[^>]*>', body)
+    assert redrawn and 'hx-swap-oob="true"' in redrawn.group(0)
+    assert "data-batch-position" not in redrawn.group(0)
+    assert body.count(" of 4</a>") == 1
     page = owner_client.get(f"/batches/{new.batch_id}/").content.decode()
     assert positions(page) == ["1", "2", "3", "4"]
     assert f'data-generation-id="{new.pk}"' in page

@@ -109,7 +109,7 @@ def test_a_waiting_card_carries_its_start_for_the_ticking_clock(owner_client, ow
 def test_history_times_are_marked_for_the_local_time_zone(owner_client, owner):
     gen = make_generation(owner)
     detail = owner_client.get(f"/generations/{gen.pk}/").content.decode()
-    assert re.search(r'<time datetime="[^"]+\+00:00" data-local-time>[^<]+ UTC</time>', detail)
+    assert re.search(r'<time datetime="[^"]+\+00:00"[^>]* data-local-time>[^<]+ UTC</time>', detail)
 
 
 def test_the_review_queue_links_to_the_detail_page_and_keeps_reasons_short(

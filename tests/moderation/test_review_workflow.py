@@ -172,7 +172,10 @@ def test_suspend_the_author_from_the_review_item(reviewer_client, owner, task_qu
         "suspend_author": "on",
         "suspension_reason": "sexual content, twice",
     }
-    assert reviewer_client.post(f"{QUEUE}{gen.pk}/change/", data).status_code == 302
+    answer = reviewer_client.post(f"{QUEUE}{gen.pk}/change/", data, follow=True)
+    assert answer.redirect_chain and answer.redirect_chain[0][1] == 302
+    # The admin capitalises a message's first letter: the username is written as it is.
+    assert "Suspended owner." in answer.content.decode()
     current = suspension.active_suspension(owner)
     assert current.reason == "sexual content, twice"
     assert current.suspended_by == reviewer_client.reviewer
@@ -233,3 +236,11 @@ def test_the_reviewers_group_comes_back_after_a_flush(db):
     ensure_reviewers_group()
     perms = set(Group.objects.get(name="Reviewers").permissions.values_list("codename", flat=True))
     assert perms == {"review_moderatedfailure", "view_moderatedfailure", "view_auditentry"}
+
+
+@pytest.mark.parametrize("reason", ["example", "example.", "example. ", "example!"])
+def test_the_suspension_notice_ends_the_reason_with_one_full_stop(owner, reason):
+    current = suspension.suspend(user=owner, by=None, reason=reason)
+    message = suspension.message_for(current)
+    assert message.startswith("Your account is suspended: example. You can still")
+    assert ".." not in message and "!." not in message

@@ -40,6 +40,15 @@ def test_the_form_shows_the_suspension_and_its_reason_instead_of_generate(owner_
     assert "composer-submit" not in page
 
 
+def test_the_studio_of_a_suspended_person_says_contact_an_admin_once(owner_client, owner):
+    make_generation(owner, prompt="not sent yet")
+    suspension.suspend(user=owner, by=None, reason="spam.")
+    page = owner_client.get("/").content.decode()
+    assert 'data-failure-code="suspended"' in page  # the job it failed, on its card
+    assert page.count("Contact an admin") == 1
+    assert "spam.." not in page
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_create_is_refused_with_403_and_nothing_saved_or_sent(
     owner_client, suspended, task_queue, htmx

@@ -13,7 +13,7 @@ from django.utils import timezone
 from studio.generations import services
 from studio.generations.models import Generation, State
 from studio.uploads.models import StagedUpload
-from studio.usage import budgets
+from studio.usage import budgets, prices
 from tests.generations.helpers import DEFAULTS, FORM, form_values, image_bytes, make_generation
 
 from .helpers import job, team_value
@@ -53,7 +53,7 @@ def test_person_cap_at_the_boundary(owner_client, owner, task_queue, already, pa
         assert task_queue.names() == []
         left = Decimal("5.00") - already
         assert (
-            f"Your monthly budget of $5.00 has ${left.normalize():f} left; "
+            f"Your monthly budget of $5.00 has {prices.usd(left)} left; "
             "this image costs about $0.0404."
         ) in response.content.decode()
 
@@ -163,7 +163,7 @@ def test_reserve_takes_a_batch_total(owner, team):
     with transaction.atomic():
         budgets.reserve(user=owner, team=None, estimate=PRICE * 3, count=3)
     with (
-        pytest.raises(budgets.OverBudget, match="these 5 images cost about \\$0.202"),
+        pytest.raises(budgets.OverBudget, match="these 5 images cost about \\$0\\.20\\."),
         transaction.atomic(),
     ):
         budgets.reserve(user=owner, team=None, estimate=PRICE * 5, count=5)
@@ -226,7 +226,7 @@ def test_a_batch_is_refused_whole_with_its_total(owner_client, owner, task_queue
     budgets.set_cap(user=owner, monthly=Decimal("0.15"))  # room for three, not four
     response = _post(owner_client, count="4")
     assert response.status_code == 400
-    assert "these 4 images cost about $0.1616" in response.content.decode()
+    assert "these 4 images cost about $0.16." in response.content.decode()
     assert Generation.objects.count() == 0 and task_queue.names() == []
     assert _post(owner_client, count="3").status_code == 302
     assert Generation.objects.count() == 3

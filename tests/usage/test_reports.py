@@ -120,8 +120,11 @@ def test_chart_scales_to_the_highest_day():
     assert c.bars[0].y + c.bars[0].height == c.baseline
 
 
-def test_usd_shows_cents_and_a_fourth_decimal_only_when_there_is_one():
+def test_sums_show_cents_and_a_price_per_image_its_fourth_decimal():
     assert prices.usd(Decimal("5")) == "$5.00"
-    assert prices.usd(Decimal("0.0300")) == "$0.03"
-    assert prices.usd(Decimal("0.0404")) == "$0.0404"
-    assert prices.usd(Decimal("0.1030")) == "$0.1030"
+    assert prices.usd(Decimal("6.2720")) == "$6.27"
+    assert prices.usd(Decimal("0.0450")) == "$0.05"  # half up, as people round money
+    assert prices.usd(Decimal("0.0404")) == "$0.04"
+    assert prices.unit_usd(Decimal("0.0300")) == "$0.03"
+    assert prices.unit_usd(Decimal("0.0404")) == "$0.0404"
+    assert prices.unit_usd(Decimal("0.1030")) == "$0.1030"

@@ -146,9 +146,21 @@ def rate_message(wait: int) -> str:
     )
 
 
-def new_cards(request: HttpRequest, gens: list[Generation], announcement: str) -> HttpResponse:
-    """The cards a submission made, for the top of the gallery, with a word for the page."""
-    context = {"generations": access.mark_for(request.user, gens), "announcement": announcement}
+def new_cards(
+    request: HttpRequest,
+    gens: list[Generation],
+    announcement: str,
+    *,
+    redrawn: list[Generation] | None = None,
+) -> HttpResponse:
+    """The cards a submission made, for the top of the gallery, with a word for the page;
+    `redrawn` cards already on the page are drawn again in place (a retried batch member
+    left its slot, so its old card no longer says "3 of 4")."""
+    context = {
+        "generations": access.mark_for(request.user, gens),
+        "redrawn": access.mark_for(request.user, redrawn or []),
+        "announcement": announcement,
+    }
     return render(request, "generations/_gallery.html#new-card", context)
 
 

@@ -179,7 +179,7 @@ def _retry(request: HttpRequest, gen: Generation) -> tuple[HttpResponse, list[in
         return redirect(_after_action(request, gen)), None
     announcement = "Retrying: a new generation was submitted."
     if request.htmx:
-        return new_cards(request, [new], announcement), [new.pk]
+        return new_cards(request, [new], announcement, redrawn=[gen]), [new.pk]
     messages.success(request, announcement)
     return redirect("generation-detail", new.pk), [new.pk]
 

@@ -9,5 +9,11 @@ register = template.Library()
 
 @register.filter
 def usd(amount: Decimal) -> str:
-    """An amount as the usage pages and the composer write it: $5.00, $0.0404."""
+    """A sum of money: $5.00, $6.27."""
     return prices.usd(amount)
+
+
+@register.filter
+def unit_usd(amount: Decimal) -> str:
+    """The price of one image: $0.0404."""
+    return prices.unit_usd(amount)
