@@ -88,9 +88,9 @@ MIDDLEWARE = [
     "studio.core.observe.ObserveRequestsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "studio.core.middleware.NoStoreHtmlMiddleware",
-    # The API's own body cap (and error shape) for /api/; the core guard steps aside there.
+    # The API's own body cap (and error shape) for /api/; the uploads guard steps aside there.
     "studio.api.middleware.ApiBodyMiddleware",
-    "studio.core.middleware.BodyLimitMiddleware",
+    "studio.uploads.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "studio.generations.context_processors.studio",
+                "studio.teams.context_processors.studio",
             ],
         },
     }
@@ -461,6 +461,8 @@ API_IDEMPOTENCY_SECONDS = 24 * 3600
 # --- Moderation ---------------------------------------------------------------------------
 # After this many confirmed violations in 30 days a person is suspended; 0 / unset: off.
 STUDIO_AUTO_SUSPEND_AFTER = env_int("STUDIO_AUTO_SUSPEND_AFTER", 0)
+# Writes the row of every studio.core.audit.record call (the log's model is moderation's).
+STUDIO_AUDIT_RECORDER = "studio.moderation.audit.record"
 
 # --- django-q2 -------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

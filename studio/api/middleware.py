@@ -22,7 +22,7 @@ class ApiBodyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(errors.PREFIX):
             return self.get_response(request)
-        request.body_limit_checked = True  # core's BodyLimitMiddleware steps aside
+        request.body_limit_checked = True  # the uploads' BodyLimitMiddleware steps aside
         limit = settings.API_MAX_BODY_BYTES
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)

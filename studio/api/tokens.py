@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from studio.accounts import tokens
 from studio.accounts.models import ApiToken
-from studio.moderation import audit
+from studio.core import audit
 from studio.teams.models import Team
 
 DEFAULT_EXPIRY_DAYS = tokens.DEFAULT_EXPIRY_DAYS

@@ -1,7 +1,8 @@
 """Who may see or change a generation, and what one may do in a team: the one place that
 answers "may see", "may share", "may unshare", "may delete", "may favourite", "may manage
 members". Every view, partial, poll and file download asks here; the team rules
-themselves (membership, roles) belong to `studio.teams`.
+themselves (membership, roles) and the team look-ups belong to `studio.teams`
+(`studio.teams.access`, named here too so that generations' views ask one module).
 
 The rule (issue 8):
 - a generation is seen by its author, by every member of the team it is shared with
@@ -27,6 +28,12 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from studio.teams.access import (  # noqa: F401 (the team look-ups, asked here by generations' views)
+    get_team_for,
+    get_team_owned_by,
+    may_manage_members,
+    shareable_teams,
+)
 from studio.teams.models import MANAGING_ROLES, SHARING_ROLES, Membership, Team
 
 from .models import MODERATED_FAILURE, Favourite, Generation
@@ -93,10 +100,6 @@ def may_unshare(user, generation: Generation) -> bool:
     return is_author(user, generation) or generation.team.can_manage(user)
 
 
-def may_manage_members(user, team: Team) -> bool:
-    return team.can_manage(user)
-
-
 def get_generation_for(user, generation_id, *, write: bool = False) -> Generation:
     """The generation, or 404 for anyone who may not see it (or change it, with write)."""
     # The write queryset is may_change() as a query.
@@ -143,22 +146,6 @@ def mark_for(user, generations: Iterable[Generation]) -> list[Generation]:
     return marked
 
 
-def get_team_for(user, slug: str) -> Team:
-    """The team whose gallery and members page `user` may open (any member), or 404."""
-    try:
-        return Team.objects.for_member(user).get(slug=slug)
-    except Team.DoesNotExist:
-        raise Http404("No such team") from None
-
-
-def get_team_owned_by(user, slug: str) -> Team:
-    """The team whose owner `user` is (for its usage page), or 404 for anyone else."""
-    try:
-        return Team.objects.managed_by(user).get(slug=slug)
-    except Team.DoesNotExist:
-        raise Http404("No such team") from None
-
-
 def team_generations(team: Team) -> QuerySet[Generation]:
     """What a team's gallery lists; `team` comes from get_team_for."""
     return Generation.objects.filter(team=team)
@@ -178,8 +165,3 @@ def batch_members_for(user, batch_id) -> list[Generation]:
     if not members:
         raise Http404("No such batch")
     return members
-
-
-def shareable_teams(user) -> QuerySet[Team]:
-    """The teams `user` may share their own work with (the form's and menu's choices)."""
-    return Team.objects.shareable_by(user)

@@ -1,8 +1,9 @@
 """The audit log: one row per thing done to a person or their work, written here only.
 
-Review decisions, suspensions and lifts (this app), budget changes (`usage`) and team role
-changes (`teams`) call `record`. The admin shows the rows read-only: nothing written here
-can be changed or deleted through it.
+Review decisions, suspensions and lifts (this app), budget changes (`usage`), team role
+changes (`teams`) and tokens (`api`) call `studio.core.audit.record`, which hands the row to
+`record` here (the `STUDIO_AUDIT_RECORDER` setting). The admin shows the rows read-only:
+nothing written here can be changed or deleted through it.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from studio.core import audit
 from studio.generations.models import Generation
 
-from . import audit, suspension
+from . import suspension
 from .models import Review
 
 WINDOW = timedelta(days=30)

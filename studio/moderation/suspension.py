@@ -10,10 +10,10 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from studio.core import audit
 from studio.generations import pipeline
 from studio.generations.models import Generation
 
-from . import audit
 from .models import Suspension
 
 SUSPENDED = "suspended"

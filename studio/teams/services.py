@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
 
+from studio.core import audit
+
 from .models import Membership, Team
 
 log = logging.getLogger("studio.teams")
@@ -22,9 +24,6 @@ class TeamRuleError(ValueError):
 def _audit(*, actor, action: str, team: Team, subject=None, before=None, after=None) -> None:
     """Note a change of membership or role in the audit log (who did what to whom, in
     which team); `actor` None is the command line."""
-    # Imported here: moderation's models build on generations, which build on teams.
-    from studio.moderation import audit
-
     audit.record(
         actor=actor,
         action=f"team.{action}",

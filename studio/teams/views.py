@@ -1,7 +1,7 @@
 """The team pages: my teams (and creating one), the members page and its actions.
 
-Who may do what is asked of `studio.generations.access` (the one access module); the
-changes themselves, and their rules (a team keeps an owner), are `services`."""
+Who may do what in a team is asked of `access`; the changes themselves, and their rules
+(a team keeps an owner), are `services`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from studio.accounts.models import ExternalIdentity
 from studio.accounts.oidc import provider_name
-from studio.generations import access
 
-from . import invitations, services
+from . import access, invitations, services
 from .http import leaves_team_on_404
 from .models import Membership, Team
 

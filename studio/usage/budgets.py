@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
-from studio.moderation import audit
+from studio.core import audit
 from studio.teams.models import Team
 
 from . import prices

@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from studio.generations import access
 from studio.generations.models import Generation
+from studio.teams import access
 
 from . import budgets, chart, overview, prices, reports
 

@@ -1,3 +1,6 @@
+"""The navigation's context: the signed-in person's teams and theme, and whether the
+simulator answers."""
+
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
