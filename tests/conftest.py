@@ -76,8 +76,6 @@ class TaskRecorder:
 
 @pytest.fixture
 def task_queue(monkeypatch, settings):
-
-    settings.POLL_LOOP_MAX_SLEEP = 0
     # One turn per poll_loop task, so a test steps the chain itself.
     settings.POLL_TASK_SECONDS = 0
     recorder = TaskRecorder()

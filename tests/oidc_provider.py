@@ -123,7 +123,7 @@ def configure(settings, provider: Provider, base_url: str) -> None:
     settings.STUDIO_OIDC_NAME = "Acme SSO"
     settings.STUDIO_OIDC_SCOPES = "openid email profile groups"
     settings.STUDIO_OIDC_TEAMS_CLAIM = "groups"
-    # What studio/settings.py adds for a configured issuer: sign-out's redirect to it.
+    # What studio/settings/security.py adds for a configured issuer: sign-out's redirect to it.
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
     policy["DIRECTIVES"]["form-action"].append(provider.issuer)
     settings.CONTENT_SECURITY_POLICY = policy

@@ -138,7 +138,7 @@ def s3_media(settings, s3_server: str) -> Bucket:
             ),
         },
     }
-    # As settings.py does with S3 on: the CSP's img-src admits the bucket's origin.
+    # As studio/settings/security.py does with S3 on: the CSP's img-src admits the bucket's origin.
     policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
     policy["DIRECTIVES"]["img-src"].append(settings.S3_MEDIA_ORIGIN)
     settings.CONTENT_SECURITY_POLICY = policy

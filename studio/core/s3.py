@@ -1,6 +1,6 @@
 """Options for media on S3 (django-storages `S3Storage`), shared by settings and tests.
 
-No Django import at module level: settings.py imports this before Django is set up.
+No Django import at module level: the settings import this before Django is set up.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ DOCKERFILE = (REPO / "Dockerfile").read_text()
 STUDIO_SERVICES = sorted(name for name, svc in SERVICES.items() if "build" in svc)
 ONE_SHOT = {"migrate", "createbucket"}
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}")
-# Variables in the studio's containers read by something other than settings.py, and what.
+# Variables in the studio's containers read by something other than the settings, and what.
 READ_ELSEWHERE = {
     "WEB_CONCURRENCY": "gunicorn (its worker count)",
     "PROMETHEUS_MULTIPROC_DIR": "prometheus-client (where processes add up their metrics)",
@@ -48,11 +48,12 @@ def interpolated(value: str) -> str:
 
 
 def settings_env_names() -> set[str]:
-    """Every environment variable studio/settings.py reads, found in its syntax tree."""
-    tree = ast.parse((REPO / "studio" / "settings.py").read_text())
-    readers = {"get", "getenv", "env_int", "env_bool"}
+    """Every environment variable the settings (studio/settings/) read, found in their
+    syntax trees."""
+    trees = [ast.parse(p.read_text()) for p in sorted((REPO / "studio" / "settings").glob("*.py"))]
+    readers = {"get", "getenv", "env_int", "env_bool", "env_float", "env_floats"}
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if isinstance(node, ast.Call):
             func = node.func
             fname = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
