@@ -1,6 +1,6 @@
-"""The review queue (moderated failures), suspensions on the person's admin page, and the
-audit log. Only staff holding `moderation.review_moderatedfailure` (the Reviewers group)
-see the queue; superusers see everything."""
+"""The review queue (moderated failures): filters, the decision form and bulk decisions.
+Only staff holding `moderation.review_moderatedfailure` (the Reviewers group) see it;
+superusers see everything."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserChangeForm
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +19,8 @@ from studio.accounts.models import upstream_user_id_for
 from studio.generations.access import is_reviewer
 from studio.generations.models import MODERATED
 
-from . import review, suspension
-from .models import AuditEntry, ModeratedFailure, Review, Suspension
+from .. import review, suspension
+from ..models import ModeratedFailure, Review
 
 RECENT = timedelta(days=30)
 
@@ -347,95 +344,3 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
             '<a href="{}" target="_blank" rel="noopener" title="{}">{}</a>',
             items,
         )
-
-
-# --- the person's admin page: suspensions ------------------------------------------------
-
-User = get_user_model()
-
-
-class SuspensionInline(admin.TabularInline):
-    """Every suspension and lift of this person: who, when, why. History, never edited."""
-
-    model = Suspension
-    fk_name = "user"
-    extra = 0
-    can_delete = False
-    fields = ["suspended_at", "suspended_by", "reason", "lifted_at", "lifted_by", "lift_reason"]
-    readonly_fields = fields
-    verbose_name_plural = "suspensions (history)"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class PersonChangeForm(UserChangeForm):
-    suspension_action = forms.ChoiceField(
-        required=False,
-        choices=[("", "—"), ("suspend", "Suspend"), ("lift", "Lift the suspension")],
-        label="Suspension",
-    )
-    suspension_reason = forms.CharField(required=False, max_length=500, label="Reason")
-
-
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class PersonAdmin(UserAdmin):
-    form = PersonChangeForm
-    inlines = [*UserAdmin.inlines, SuspensionInline]
-    fieldsets = [
-        *UserAdmin.fieldsets,
-        (
-            "Suspension",
-            {"fields": ["suspension_status", "suspension_action", "suspension_reason"]},
-        ),
-    ]
-    readonly_fields = [*UserAdmin.readonly_fields, "suspension_status"]
-
-    @admin.display(description="now")
-    def suspension_status(self, obj) -> str:
-        current = suspension.active_suspension(obj) if obj and obj.pk else None
-        if current is None:
-            return "Not suspended"
-        return format_html("<strong>Suspended</strong>: {}", current.reason)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        action = form.cleaned_data.get("suspension_action")
-        reason = form.cleaned_data.get("suspension_reason", "")
-        if action == "suspend":
-            suspension.suspend(user=obj, by=request.user, reason=reason)
-        elif action == "lift":
-            suspension.lift(user=obj, by=request.user, reason=reason)
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit log, read-only: what was done stays as it was written."""
-
-    list_display = ["at", "actor", "action", "subject", "target", "before", "after"]
-    list_filter = [
-        ("actor", admin.RelatedOnlyFieldListFilter),
-        "action",
-        ("subject", admin.RelatedOnlyFieldListFilter),
-        "at",
-    ]
-    search_fields = ["actor__username", "subject__username", "target", "action"]
-    list_select_related = ["actor", "subject"]
-    date_hierarchy = "at"
-    fields = ["at", "actor", "action", "subject", "target", "before", "after"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
