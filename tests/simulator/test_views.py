@@ -15,7 +15,7 @@ from PIL import Image, ImageStat
 
 from studio.simulator import render
 from studio.simulator.models import SimulatedJob
-from studio.simulator.views import ALWAYS_HTTP_TRIGGERS, FAILURE_REASONS
+from studio.simulator.triggers import ALWAYS_HTTP_TRIGGERS, FAILURE_REASONS
 from studio.upstream import facts
 from studio.upstream.client import LumaClient
 from studio.upstream.errors import DownloadError, UpstreamError
