@@ -40,7 +40,7 @@ def prompt_history(request: HttpRequest) -> JsonResponse:
 @login_required
 @require_POST
 def create(request: HttpRequest) -> HttpResponse:
-    # An oversized body was refused unread by studio.core.middleware.BodyLimitMiddleware.
+    # An oversized body was refused unread by studio.uploads.middleware.BodyLimitMiddleware.
     key = submission_keys.posted(request)
     if key and submission_keys.claim(user=request.user, key=key) is not None:
         # A double click or a resent form: the first post's result, nothing made again.
