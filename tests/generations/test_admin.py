@@ -1,17 +1,10 @@
 import pytest
-from django.contrib.auth import get_user_model
 
 from studio.generations.models import Generation, State
 
 from .helpers import make_generation
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(get_user_model().objects.create_superuser("root", password="pw-root-1"))
-    return client
 
 
 def test_generation_admin_lists_filters_and_opens_a_row(admin_client, owner, task_queue):

@@ -12,7 +12,7 @@ import pytest
 from studio.generations import gallery
 from studio.generations.models import Generation
 from tests.generations.helpers import FORM, complete, fill, make_generation
-from tests.moderation.test_review_queue import QUEUE, admin_client, moderated  # noqa: F401
+from tests.moderation.helpers import QUEUE, moderated
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +113,7 @@ def test_history_times_are_marked_for_the_local_time_zone(owner_client, owner):
 
 
 def test_the_review_queue_links_to_the_detail_page_and_keeps_reasons_short(
-    admin_client,  # noqa: F811
+    admin_client,
     owner,
     task_queue,
 ):

@@ -4,6 +4,9 @@ from django.contrib.auth.models import Group
 from studio.generations.models import Generation, State
 from tests.generations.helpers import image_bytes, make_generation
 
+# The review queue in the admin.
+QUEUE = "/admin/moderation/moderatedfailure/"
+
 
 def moderated(user, prompt, reason="Blocked: policy 4.2", **extra):
     """A moderated failure of `user`, with one reference image."""

@@ -1,7 +1,6 @@
 """The audit log: one row per call, read-only in the admin."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from studio.moderation import audit
 from studio.moderation.models import AuditEntry
@@ -9,14 +8,6 @@ from studio.moderation.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 LOG = "/admin/moderation/auditentry/"
-
-
-@pytest.fixture
-def root_client(client, db):
-    root = get_user_model().objects.create_superuser("root", password="pw-root-123")
-    client.force_login(root)
-    client.root = root
-    return client
 
 
 def test_record_writes_exactly_one_row_with_who_what_and_values(owner, outsider):
@@ -49,21 +40,21 @@ def listed(client, query: str) -> set[str]:
     return {entry.action for entry in response.context["cl"].result_list}
 
 
-def test_the_admin_lists_and_filters_but_cannot_add_change_or_delete(root_client, owner, outsider):
+def test_the_admin_lists_and_filters_but_cannot_add_change_or_delete(admin_client, owner, outsider):
     kept = audit.record(actor=owner, action="review.decide", subject=outsider, after={"a": 1})
     audit.record(actor=outsider, action="suspension.lift", subject=owner)
-    assert listed(root_client, "") == {"review.decide", "suspension.lift"}
-    assert listed(root_client, "?action=review.decide") == {"review.decide"}
-    assert listed(root_client, f"?actor__id__exact={outsider.pk}") == {"suspension.lift"}
-    assert listed(root_client, f"?subject__id__exact={outsider.pk}") == {"review.decide"}
+    assert listed(admin_client, "") == {"review.decide", "suspension.lift"}
+    assert listed(admin_client, "?action=review.decide") == {"review.decide"}
+    assert listed(admin_client, f"?actor__id__exact={outsider.pk}") == {"suspension.lift"}
+    assert listed(admin_client, f"?subject__id__exact={outsider.pk}") == {"review.decide"}
 
-    assert root_client.get(LOG + "add/").status_code == 403
+    assert admin_client.get(LOG + "add/").status_code == 403
     # The change page is a read-only view: no form that could save.
-    view = root_client.get(f"{LOG}{kept.pk}/change/")
+    view = admin_client.get(f"{LOG}{kept.pk}/change/")
     assert view.status_code == 200 and 'name="_save"' not in view.content.decode()
-    root_client.post(f"{LOG}{kept.pk}/change/", {"action": "forged", "target": "x"})
-    assert root_client.post(f"{LOG}{kept.pk}/delete/", {"post": "yes"}).status_code == 403
-    root_client.post(
+    admin_client.post(f"{LOG}{kept.pk}/change/", {"action": "forged", "target": "x"})
+    assert admin_client.post(f"{LOG}{kept.pk}/delete/", {"post": "yes"}).status_code == 403
+    admin_client.post(
         LOG, {"action": "delete_selected", "_selected_action": [kept.pk], "post": "yes"}
     )
     kept.refresh_from_db()

@@ -1,34 +1,12 @@
 import pytest
-from django.contrib.auth import get_user_model
 
 from studio.accounts.models import upstream_user_id_for
 from studio.generations.models import Generation, State
 from studio.moderation.models import ModeratedFailure, Review
-from tests.generations.helpers import image_bytes, make_generation
+from tests.generations.helpers import make_generation
+from tests.moderation.helpers import QUEUE, moderated
 
 pytestmark = pytest.mark.django_db
-
-QUEUE = "/admin/moderation/moderatedfailure/"
-
-
-@pytest.fixture
-def admin_client(client, db):
-    admin = get_user_model().objects.create_superuser("root", password="pw-root-123")
-    client.force_login(admin)
-    client.admin = admin
-    return client
-
-
-def moderated(user, prompt, reason="Blocked: policy 4.2"):
-    gen = make_generation(
-        user,
-        prompt=prompt,
-        inputs=[{"role": "reference", "content": image_bytes(), "media_type": "image/png"}],
-    )
-    Generation.objects.filter(pk=gen.pk).update(
-        state=State.FAILED, failure_code="content_moderated", failure_reason=reason
-    )
-    return gen
 
 
 def test_queue_lists_only_moderated_failures(admin_client, owner, task_queue):
@@ -41,7 +19,7 @@ def test_queue_lists_only_moderated_failures(admin_client, owner, task_queue):
     assert list(ModeratedFailure.objects.values_list("pk", flat=True)) == [a.pk]
 
 
-def test_unreviewed_filter_and_review_action(admin_client, owner, task_queue):
+def test_unreviewed_filter_and_review_action(admin_client, admin_user, owner, task_queue):
     a = moderated(owner, "needs a look")
     b = moderated(owner, "already judged")
     Review.objects.create(generation=b, decision=Review.Decision.CONFIRMED)
@@ -50,7 +28,7 @@ def test_unreviewed_filter_and_review_action(admin_client, owner, task_queue):
     admin_client.post(QUEUE, {"action": "mark_false_positive", "_selected_action": [a.pk]})
     review = Review.objects.get(generation=a)
     assert review.decision == Review.Decision.FALSE_POSITIVE
-    assert review.reviewed_by == admin_client.admin
+    assert review.reviewed_by == admin_user
 
 
 def test_review_page_shows_inputs_and_the_upstream_user_id(admin_client, owner, task_queue):

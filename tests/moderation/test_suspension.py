@@ -163,16 +163,6 @@ def test_the_command_suspends_and_lifts(owner, capsys):
 # --- the person's admin page -------------------------------------------------------------
 
 
-@pytest.fixture
-def root_client(client, db):
-    from django.contrib.auth import get_user_model
-
-    root = get_user_model().objects.create_superuser("root", password="pw-root-123")
-    client.force_login(root)
-    client.root = root
-    return client
-
-
 def person_form(client, user, **extra):
     """The person's admin change form as the browser would post it back."""
     response = client.get(f"/admin/auth/user/{user.pk}/change/")
@@ -195,17 +185,17 @@ def person_form(client, user, **extra):
     return data
 
 
-def test_the_admin_page_suspends_lifts_and_shows_the_history(root_client, owner):
+def test_the_admin_page_suspends_lifts_and_shows_the_history(admin_client, admin_user, owner):
     url = f"/admin/auth/user/{owner.pk}/change/"
-    data = person_form(root_client, owner, suspension_action="suspend", suspension_reason="spam")
-    response = root_client.post(url, data)
+    data = person_form(admin_client, owner, suspension_action="suspend", suspension_reason="spam")
+    response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    assert suspension.active_suspension(owner).suspended_by == root_client.root
-    page = root_client.get(url).content.decode()
+    assert suspension.active_suspension(owner).suspended_by == admin_user
+    page = admin_client.get(url).content.decode()
     assert "Suspended" in page and "spam" in page
-    data = person_form(root_client, owner, suspension_action="lift", suspension_reason="fine")
-    assert root_client.post(url, data).status_code == 302
+    data = person_form(admin_client, owner, suspension_action="lift", suspension_reason="fine")
+    assert admin_client.post(url, data).status_code == 302
     assert suspension.active_suspension(owner) is None
-    page = root_client.get(url).content.decode()
+    page = admin_client.get(url).content.decode()
     assert "spam" in page and "fine" in page  # the history: who, when, why
     assert AuditEntry.objects.count() == 2
