@@ -16,7 +16,7 @@ import responses
 from django.utils import timezone
 from django_q.models import Failure
 
-from studio.generations import outputs, pipeline, queue
+from studio.generations import outputs, pipeline, provider_budget, queue
 from studio.generations.management.commands import studio_worker
 from studio.generations.models import (
     Generation,
@@ -256,8 +256,10 @@ def test_a_saved_job_whose_enqueue_fails_is_still_accepted(owner_client, monkeyp
 # --- case 13: nothing grows without end ------------------------------------------------
 
 
-def test_old_heartbeats_and_failed_tasks_are_trimmed(db):
+def test_old_heartbeats_failed_tasks_and_budget_rows_are_trimmed(db):
     now = timezone.now()
+    RequestBudget.objects.create(name="post", tokens=3.0, refilled_at=now)
+    RequestBudget.objects.create(name="get-v1", tokens=1.0, refilled_at=now - timedelta(days=2))
     WorkerHeartbeat.objects.create(name="heartbeat:gone", expires_at=now - timedelta(days=2))
     WorkerHeartbeat.objects.create(name="heartbeat:alive", expires_at=now)
     for age in (8, 1):
@@ -272,3 +274,14 @@ def test_old_heartbeats_and_failed_tasks_are_trimmed(db):
     pipeline.redrive()
     assert list(WorkerHeartbeat.objects.values_list("name", flat=True)) == ["heartbeat:alive"]
     assert list(Failure.objects.values_list("name", flat=True)) == ["t1"]
+    assert list(RequestBudget.objects.values_list("name", flat=True)) == ["post"]
+
+
+def test_a_trimmed_post_budget_is_made_again_full(db, settings):
+    settings.UPSTREAM_POSTS_PER_MINUTE = 60
+    old = timezone.now() - timedelta(days=2)
+    RequestBudget.objects.create(name="post", tokens=0.0, refilled_at=old)
+    pipeline.redrive()
+    assert not RequestBudget.objects.exists()
+    assert provider_budget.take_post() == 0.0
+    assert RequestBudget.objects.get().tokens == pytest.approx(5.0)

@@ -11,13 +11,15 @@ from django.utils import timezone
 from django_q.models import Failure
 
 from .. import transitions
-from ..models import AT_PROVIDER, Generation, State, WorkerHeartbeat
+from ..models import AT_PROVIDER, Generation, RequestBudget, State, WorkerHeartbeat
 from .loop import any_in_flight
 from .rows import ensure_poller
 
-# How long a stopped worker's heartbeat row, and a failed task's row, are kept.
+# How long a stopped worker's heartbeat row, a failed task's row and an idle request
+# budget's row are kept.
 HEARTBEATS_KEPT = timedelta(days=1)
 FAILED_TASKS_KEPT = timedelta(days=7)
+BUDGETS_KEPT = timedelta(days=1)
 
 
 def redrive(*, at_start: bool = False) -> list[str]:
@@ -106,7 +108,9 @@ def _accepted_but_pending() -> list[str]:
 
 def trim(now) -> None:
     """Rows that would otherwise grow without end: a heartbeat row per worker ever
-    started, and django-q2's failed tasks (it keeps them for ever; successes are capped by
-    `save_limit`)."""
+    started, django-q2's failed tasks (it keeps them for ever; successes are capped by
+    `save_limit`), and request-budget rows not used for a day (a bucket an older version
+    named, or one idle that long: it would be full again, and is made full when next used)."""
     WorkerHeartbeat.objects.filter(expires_at__lt=now - HEARTBEATS_KEPT).delete()
     Failure.objects.filter(stopped__lt=now - FAILED_TASKS_KEPT).delete()
+    RequestBudget.objects.filter(refilled_at__lt=now - BUDGETS_KEPT).delete()
