@@ -63,6 +63,7 @@ PIPELINE_FIELDS = [
     "submit_attempts",
     "next_attempt_at",
     "poll_count",
+    "upstream_done_at",
     "download_failures",
     "last_polled_at",
     "updated_at",
@@ -194,8 +195,12 @@ class Generation(models.Model):
     submit_attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     poll_count = models.PositiveIntegerField(default=0)
-    # Failed downloads of this job's outputs since it completed upstream (for the backoff).
-    download_failures = models.PositiveSmallIntegerField(default=0)
+    # When the provider finished the job (its own `completed_at`, else when a poll first saw
+    # it done): its output URLs answer for an hour from then, so download retries stop there.
+    upstream_done_at = models.DateTimeField(null=True, blank=True)
+    # Failed downloads per output ({"<position>": count}) since the job completed upstream:
+    # each output's retries back off on its own count.
+    download_failures = models.JSONField(default=dict, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
 
     objects = GenerationQuerySet.as_manager()

@@ -33,7 +33,7 @@ UPSTREAM_DOWNLOAD_MAX_BYTES = env_int("STUDIO_UPSTREAM_DOWNLOAD_MAX_BYTES", 64 *
 # One output's whole transfer; past it the download is retried (a trickling CDN).
 UPSTREAM_DOWNLOAD_DEADLINE_SECONDS = env_float("STUDIO_UPSTREAM_DOWNLOAD_DEADLINE_SECONDS", 120.0)
 # A completed job's failed downloads are retried with backoff while its output URLs may
-# still answer: the provider's URLs last an hour, counted here from the submit.
+# still answer: the provider's URLs last an hour from the job's completion upstream.
 DOWNLOAD_RETRY_SECONDS = env_float("STUDIO_DOWNLOAD_RETRY_SECONDS", 3600.0)
 UPSTREAM_SUBMIT_MAX_ATTEMPTS = 6
 

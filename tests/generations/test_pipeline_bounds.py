@@ -168,7 +168,8 @@ def test_a_failed_thumbnail_write_leaves_no_original(owner, task_queue, settings
     assert set(media_files(settings)) == before
 
 
-# --- case 10: a long job's download is retried per job, with backoff -------------------
+# --- case 10: a long job's download is retried per output, with backoff, ---------------
+# --- for as long as its URLs answer: an hour from the job's completion -----------------
 
 
 def test_a_long_jobs_download_is_retried_after_a_cdn_503(owner, task_queue, real_api):
@@ -180,7 +181,7 @@ def test_a_long_jobs_download_is_retried_after_a_cdn_503(owner, task_queue, real
         rsps.get(OUT_URL, status=503)
         pipeline.poll_one(Generation.objects.get(pk=gen.pk))
         gen.refresh_from_db()
-        assert (gen.state, gen.download_failures) == (State.QUEUED, 1)
+        assert (gen.state, gen.download_failures) == (State.QUEUED, {"0": 1})
         wait = (gen.next_attempt_at - timezone.now()).total_seconds()
         assert 1 < wait <= 2
         rsps.replace(responses.GET, OUT_URL, body=image_bytes("PNG"), content_type="image/png")
@@ -189,13 +190,58 @@ def test_a_long_jobs_download_is_retried_after_a_cdn_503(owner, task_queue, real
     assert gen.state == State.COMPLETED and gen.outputs.count() == 1
 
 
-def test_a_download_is_not_retried_once_its_urls_may_have_expired(owner, task_queue, real_api):
+def test_the_urls_hour_counts_from_the_jobs_completion_not_its_submit(
+    owner, task_queue, real_api, settings
+):
+    # The URLs' lifetime shortened to 30 s: a 55-s job completes 55 s after its submit,
+    # past 30 s from the submit but well within 30 s of its completion.
+    settings.DOWNLOAD_RETRY_SECONDS = 30
     with responses.RequestsMock() as rsps:
         gen = submitted(owner, task_queue, rsps)
         Generation.objects.filter(pk=gen.pk).update(
-            submitted_at=timezone.now() - timedelta(minutes=59, seconds=59)
+            submitted_at=timezone.now() - timedelta(seconds=55)
         )
         rsps.get(f"{API}/generations/up-1", json=COMPLETED_ANSWER)
+        rsps.get(OUT_URL, status=503)
+        pipeline.poll_one(Generation.objects.get(pk=gen.pk))
+        gen.refresh_from_db()
+        assert gen.state == State.QUEUED, gen.failure_reason
+        assert gen.upstream_done_at is not None
+        rsps.replace(responses.GET, OUT_URL, body=image_bytes("PNG"), content_type="image/png")
+        pipeline.poll_one(Generation.objects.get(pk=gen.pk))
+    gen.refresh_from_db()
+    assert gen.state == State.COMPLETED and gen.outputs.count() == 1
+
+
+def test_each_output_backs_off_on_its_own_failures(owner, task_queue, real_api, settings):
+    second = "https://cdn.test/out/1.png?X-Amz-Signature=def"
+    answer = upstream_generation(
+        state="completed",
+        output=[{"type": "image", "url": OUT_URL}, {"type": "image", "url": second}],
+    )
+    with responses.RequestsMock() as rsps:
+        gen = submitted(owner, task_queue, rsps)
+        rsps.get(f"{API}/generations/up-1", json=answer)
+        rsps.get(OUT_URL, status=503)
+        pipeline.poll_one(Generation.objects.get(pk=gen.pk))  # the first output fails once
+        rsps.replace(responses.GET, OUT_URL, body=image_bytes("PNG"), content_type="image/png")
+        rsps.get(second, status=502)
+        for _ in range(2):  # then the second, twice: its own count, not the job's 3
+            pipeline.poll_one(Generation.objects.get(pk=gen.pk))
+        gen.refresh_from_db()
+        assert gen.download_failures == {"0": 1, "1": 2}
+        wait = (gen.next_attempt_at - timezone.now()).total_seconds()
+        assert 3 < wait <= 4  # 2 ** 2, not 2 ** 3
+        assert not Output.objects.exists() and not media_files(settings)
+
+
+def test_a_download_is_not_retried_once_its_urls_may_have_expired(owner, task_queue, real_api):
+    # The provider says it finished the job an hour ago (less a second): its URLs are dying.
+    done = (timezone.now() - timedelta(minutes=59, seconds=59)).isoformat()
+    answer = {**COMPLETED_ANSWER, "completed_at": done}
+    with responses.RequestsMock() as rsps:
+        gen = submitted(owner, task_queue, rsps)
+        rsps.get(f"{API}/generations/up-1", json=answer)
         rsps.get(OUT_URL, status=503)
         pipeline.poll_one(Generation.objects.get(pk=gen.pk))
     gen.refresh_from_db()

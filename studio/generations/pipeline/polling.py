@@ -95,6 +95,11 @@ def _poll(
         return
     gen.note_request("GET", request_id, 200)
     done_at = provider_done_at(answer, previous_poll, gen.last_polled_at)
+    if answer.get("state") == "completed":
+        # The first answer that says so fixes it: a download retried later measures its
+        # latency, and the output URLs' hour, from the same moment.
+        gen.upstream_done_at = gen.upstream_done_at or done_at
+        done_at = gen.upstream_done_at
     if answer.get("state") == "completed" and handoff is not None:
         # Not polled again while the download runs; if it is lost with its process, the
         # row is due again after this (at once when a worker starts: redrive).
@@ -197,8 +202,10 @@ def complete(
     complete the row, if it still matches `expect`, in the transaction that saves the
     outputs. A download that lost (the row was failed, or completed by another download,
     meanwhile) deletes the files it wrote. False when the row had moved on.
-    `provider_done`: when the provider finished it (default: now, as the answer came)."""
-    provider_done = provider_done or timezone.now()
+    `provider_done`: when the provider finished it (default: the row's `upstream_done_at`,
+    else now, as the answer came)."""
+    provider_done = provider_done or gen.upstream_done_at or timezone.now()
+    gen.upstream_done_at = gen.upstream_done_at or provider_done
     images = [o for o in answered if isinstance(o, dict) and o.get("url")]
     if not images:
         gen.fail("output_not_found", "the job completed without any output")
@@ -211,6 +218,7 @@ def complete(
         for out in stored:
             out.save()
 
+    position = 0
     try:
         for position, item in enumerate(images):
             with get_client().download(item["url"], cancel=cancel) as fh:
@@ -221,7 +229,7 @@ def complete(
         won = transitions.write(gen, expect, fence=fence, before=replace_outputs)
     except (DownloadError, outputs.OutputInvalid) as exc:
         _delete_stored(stored)
-        return _download_failed(gen, exc, expect, fence)
+        return _download_failed(gen, position, exc, expect, fence)
     except BaseException:
         # Whatever stopped us (a database error, a stop signal), no file is left without
         # its row.
@@ -245,29 +253,38 @@ def _delete_stored(stored) -> None:
 
 
 def _download_failed(
-    gen: Generation, exc: DownloadError | outputs.OutputInvalid, expect: Q, fence: Fence | None
+    gen: Generation,
+    position: int,
+    exc: DownloadError | outputs.OutputInvalid,
+    expect: Q,
+    fence: Fence | None,
 ) -> bool:
     """Retry a download that may work later (a CDN 5xx, a broken connection, a stop) with
-    backoff, for as long as the provider's output URLs may still answer; else fail."""
+    backoff on that output's own count of failures, for as long as the provider's output
+    URLs may still answer (DOWNLOAD_RETRY_SECONDS from when the job completed upstream,
+    however long it ran before); else fail."""
     retryable = isinstance(exc, DownloadError) and exc.retryable
     detail = exc.detail if isinstance(exc, DownloadError) else str(exc)
-    gen.download_failures += 1
-    delay = download_backoff(gen.download_failures)
-    since = gen.submitted_at or gen.created_at
+    failures = dict(gen.download_failures or {})
+    failures[str(position)] = attempts = failures.get(str(position), 0) + 1
+    gen.download_failures = failures
+    delay = download_backoff(attempts)
+    since = gen.upstream_done_at or gen.submitted_at or gen.created_at
     urls_until = since + timedelta(seconds=settings.DOWNLOAD_RETRY_SECONDS)
     if retryable and timezone.now() + timedelta(seconds=delay) < urls_until:
         metrics.RETRIES.labels(method="download").inc()
         gen.next_attempt_at = due_in(delay)
         log.warning(
-            "generation %s: download failed (%d), retrying in %.0f s: %s",
+            "generation %s: download of output %d failed (%d), retrying in %.0f s: %s",
             gen.pk,
-            gen.download_failures,
+            position,
+            attempts,
             delay,
             detail,
         )
         return transitions.write(gen, expect, fence=fence)
     if retryable:
-        detail = f"{detail} (gave up after {gen.download_failures} attempts)"
+        detail = f"{detail} (gave up after {attempts} attempts)"
     gen.fail("output_not_found", f"The image could not be copied to the studio: {detail}.")
     return transitions.write(gen, expect, fence=fence)
 
