@@ -62,6 +62,9 @@ POLL_TASK_SECONDS = env_float("STUDIO_POLL_TASK_SECONDS", 20.0)
 # How often an open team gallery asks whether something new was shared (seconds, while
 # the tab is visible). Slow on purpose: one small request per member, answered 204.
 TEAM_NEWS_SECONDS = 15
+# How often an open studio page (while visible) asks for the person's rows made elsewhere:
+# through the API, in another tab.
+GALLERY_NEWS_SECONDS = 15
 # One turn of the polling loop stops taking rows after this long, well inside the task
 # timeout below: django-q2 kills a task that overruns, and a killed worker can stall it.
 POLL_TURN_BUDGET_SECONDS = 30

@@ -134,7 +134,7 @@ def test_the_slow_check_answers_204_until_something_is_shared(
 ):
     client.force_login(viewer)
     page = client.get("/teams/design/").content.decode()
-    assert 'id="team-news" data-every="15"' in page and "js/team.js" in page
+    assert 'id="team-news" data-every="15"' in page and "js/news.js" in page
     since = timezone.now().isoformat()
     url = f"/teams/design/?shared_after={since.replace('+', '%2B')}"
     assert client.get(url, **HTMX).status_code == 204

@@ -3,6 +3,7 @@ gallery and its news check, and the one poll for every in-flight card."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from ..forms import GenerationForm
 from ..models import FINAL, Output, SavedSearch, card_version
 
 LAST_SETTINGS = "studio.last_settings"
+NEWS = "made_after"  # the studio's slow check: its rows made since then
 GALLERY_PAGE = "generations/_gallery.html#gallery-page"
 
 
@@ -107,13 +109,20 @@ def _queried_output(request: HttpRequest, generation_id: str) -> Output:
 def studio_context(request: HttpRequest) -> dict:
     """The studio page's gallery (the person's own), as `studio` and a refused form draw it."""
     own = access.own_generations(request.user)
-    return _gallery_context(request, own, url=reverse("studio"))
+    context = _gallery_context(request, own, url=reverse("studio"))
+    # The slow check for rows made elsewhere (the API, another tab), from now on.
+    since = timezone.now()
+    context["news_url"] = _news_url(context["gallery_url"], context["filters"], since, key=NEWS)
+    context["news_seconds"] = settings.GALLERY_NEWS_SECONDS
+    return context
 
 
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
 def studio(request: HttpRequest) -> HttpResponse:
+    if request.htmx and NEWS in request.GET:
+        return _studio_news(request, reverse("studio"))
     context = studio_context(request)
     if _wants_gallery_page(request):
         return _gallery_page(request, context)
@@ -142,16 +151,14 @@ def team_gallery(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "generations/team.html", context)
 
 
-def _news_url(url: str, filters: gallery.Filters, since) -> str:
+def _news_url(url: str, filters: gallery.Filters, since, *, key: str = "shared_after") -> str:
     query = filters.querystring()
-    return f"{url}?{urlencode({'shared_after': since.isoformat()})}" + (
-        f"&{query}" if query else ""
-    )
+    return f"{url}?{urlencode({key: since.isoformat()})}" + (f"&{query}" if query else "")
 
 
 def _team_news(request: HttpRequest, team: Team, url: str) -> HttpResponse:
     """The team gallery's slow check: what was shared since its last look, or 204."""
-    since = parse_datetime(request.GET.get("shared_after", "")) or timezone.now()
+    since = _since(request.GET.get("shared_after", ""))
     filters = gallery.Filters.from_request(request.GET)
     new = (
         filters.apply(access.team_generations(team), user=request.user)
@@ -171,6 +178,53 @@ def _team_news(request: HttpRequest, team: Team, url: str) -> HttpResponse:
         "news_seconds": settings.TEAM_NEWS_SECONDS,
     }
     return render(request, "generations/team.html#news", context)
+
+
+# A row is stamped when its transaction starts and seen when it commits: the check looks
+# this far behind its last look, and the cards the page already has are left out.
+NEWS_OVERLAP = timedelta(seconds=30)
+
+
+def _since(raw: str) -> datetime:
+    """A slow check's last look as the page sent it; anything unusable means now (a page
+    that sends nonsense learns of what is made from now on)."""
+    try:
+        when = parse_datetime(raw.strip()[:40])
+    except ValueError:
+        when = None
+    if when is None or when.year < 2:
+        return timezone.now()
+    return when if timezone.is_aware(when) else when.replace(tzinfo=UTC)
+
+
+def _drawn_ids(raw: str) -> list[int]:
+    """The `have` parameter: the ids of the cards the page shows at its top (at most 100)."""
+    return [int(part) for part in raw.split(",") if part.isdigit() and len(part) <= 18][:100]
+
+
+def _studio_news(request: HttpRequest, url: str) -> HttpResponse:
+    """The studio gallery's slow check: the person's own rows made since its last look
+    elsewhere (the API, another tab), or 204 (one query, most of the time)."""
+    since = _since(request.GET.get(NEWS, ""))
+    filters = gallery.Filters.from_request(request.GET)
+    new = (
+        filters.apply(access.own_generations(request.user), user=request.user)
+        .filter(created_at__gt=since - NEWS_OVERLAP)
+        .exclude(pk__in=_drawn_ids(request.GET.get("have", "")))
+        .select_related("user", "team", "batch", "api_token")
+        .prefetch_related("outputs")
+        .order_by("created_at", "id")[: gallery.PAGE_SIZE]
+    )
+    items = access.mark_for(request.user, new)
+    if not items:
+        return HttpResponse(status=204)
+    newest = max(since, items[-1].created_at)
+    context = {
+        "items": list(reversed(items)),  # the newest ends up first in the gallery
+        "news_url": _news_url(url, filters, newest, key=NEWS),
+        "news_seconds": settings.GALLERY_NEWS_SECONDS,
+    }
+    return render(request, "generations/studio.html#news", context)
 
 
 def _drawn_versions(query) -> dict[int, str]:
