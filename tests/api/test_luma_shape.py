@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from openapi_spec_validator import validate
 
 from studio.accounts.models import ApiToken, upstream_user_id_for
 from studio.api import tokens
@@ -257,6 +258,7 @@ def test_the_token_reaches_no_log_line(client, auth, token, caplog, task_queue):
 def test_openapi_and_docs_are_public_and_the_docs_obey_the_csp(client, db):
     spec = client.get("/api/v1/openapi.json")
     assert spec.status_code == 200
+    validate(spec.json())  # a valid OpenAPI 3.1 description (raises on any fault)
     paths = spec.json()["paths"]
     assert {"/api/v1/generations", "/api/v1/generations/{generation_id}"} <= set(paths)
     docs = client.get("/api/v1/docs")
