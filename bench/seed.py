@@ -14,12 +14,19 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 BATCH = 5000
+# Prompts name one of these in turn (a search for "fox" finds one row in ten), and every
+# other row is square.
+SUBJECTS = ["lighthouse", "fox", "owl", "harbour", "forest", "robot", "castle", "bridge"]
+SUBJECTS += ["garden", "comet"]
 
 
-def bulk_gallery(user, count: int, *, in_flight: int = 0, newest=None) -> list[int]:
+def bulk_gallery(
+    user, count: int, *, in_flight: int = 0, newest=None, subject: str = ""
+) -> list[int]:
     """`count` generations for `user`, one minute apart and older than `newest` (default
     now): the last `in_flight` newest are processing, the rest completed with one output.
-    Returns the ids of the in-flight ones."""
+    `subject`: every prompt names it (default: SUBJECTS in turn). Returns the ids of the
+    in-flight ones."""
     from studio.generations.models import Generation, Output, State
 
     newest = newest or timezone.now()
@@ -32,7 +39,8 @@ def bulk_gallery(user, count: int, *, in_flight: int = 0, newest=None) -> list[i
             rows.append(
                 Generation(
                     user=user,
-                    prompt=f"a lighthouse at dusk, seeded #{i}",
+                    prompt=f"a {subject or SUBJECTS[i % len(SUBJECTS)]} at dusk, seeded #{i}",
+                    aspect_ratio="1:1" if i % 2 else "16:9",
                     state=State.PROCESSING if flying else State.COMPLETED,
                     created_at=created,
                     completed_at=None if flying else created + timedelta(seconds=30),

@@ -32,6 +32,20 @@ def ordered(items: QuerySet[Generation]) -> QuerySet[Generation]:
     return items.annotate(slot=F("collection_items__position")).order_by("slot", "id")
 
 
+# Up to this many, a collection's page counts what it shows exactly. Past it, the count
+# would check every item's visibility on each page view (a join over the whole collection:
+# 40 ms at 10,000 items on PostgreSQL), so the page says "about" the number of stored items.
+EXACT_COUNT_UP_TO = 1000
+
+
+def shown_count(items: QuerySet[Generation], collection) -> tuple[int, bool]:
+    """How many images `collection` shows (`items`: access.items_of), and whether exactly."""
+    shown = items.order_by()[: EXACT_COUNT_UP_TO + 1].count()
+    if shown <= EXACT_COUNT_UP_TO:
+        return shown, True
+    return collection.items.count(), False
+
+
 def page_of(items: QuerySet[Generation], cursor: str | None, size: int = PAGE_SIZE) -> Page:
     qs = ordered(items).select_related("user", "team", "batch").prefetch_related("outputs")
     if cursor and (position := decode_cursor(cursor)):

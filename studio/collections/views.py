@@ -120,7 +120,9 @@ def collection_page(request: HttpRequest, collection_id: int) -> HttpResponse:
         if not request.GET.get("cursor"):
             push_url(response, context["filtered_url"])
         return response
-    context["count"] = access.items_of(request.user, collection).count()
+    context["count"], context["count_exact"] = gallery.shown_count(
+        access.items_of(request.user, collection), collection
+    )
     return render(request, "collections/collection.html", context)
 
 

@@ -215,3 +215,19 @@ def test_bulk_collect_into_someone_elses_collection_is_refused(client, owner, ou
         "/generations/bulk/", {"action": "collect", "collection": collection.pk, "ids": gen.pk}
     )
     assert response.status_code == 400 and not CollectionItem.objects.exists()
+
+
+def test_the_page_counts_what_it_shows_exactly_up_to_a_bound(owner_client, owner, monkeypatch):
+    from studio.collections import gallery as collection_gallery
+
+    collection = services.create_collection(user=owner, name="Mine")
+    gens = fill(owner, 4)
+    services.add(user=owner, collection=collection, ids=[g.pk for g in gens])
+    gens[0].delete()  # its item goes with it
+    hidden = make_generation(get_user_model().objects.create_user("someone"))
+    CollectionItem.objects.create(collection=collection, generation=hidden)  # never shown
+    assert "· 3 images" in owner_client.get(f"/collections/{collection.pk}/").content.decode()
+    # Past the bound the page says "about" the stored items rather than check each one.
+    monkeypatch.setattr(collection_gallery, "EXACT_COUNT_UP_TO", 2)
+    page = owner_client.get(f"/collections/{collection.pk}/").content.decode()
+    assert "· about 4 images" in page
