@@ -1,7 +1,8 @@
-"""The one way the API hands a submission to the studio: the same checks as the form, in
-the same order (the token's team rule, suspension, the form's validation, the rate limit,
-then the budget reserved in the transaction that saves the rows), each refusal raised as
-`Refused` for the endpoint family to turn into its own status and error shape.
+"""The one way the API hands a submission to the studio: the token's team rule, then the
+submission gate the form goes through (studio.generations.gate: suspension, the form's
+validation, the rate limit, the budget reserved in the transaction that saves the rows),
+each refusal raised as `Refused` for the endpoint family to turn into its own status and
+error shape.
 
 Nothing refused is saved or sent. The inputs are handed to `GenerationForm` as the form
 would receive them (inline images as uploaded files), so every rule of the form holds here:
@@ -17,11 +18,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
 
 from studio.accounts.models import ApiToken
-from studio.generations import batches, services
+from studio.generations import batches, gate, services
 from studio.generations.forms import GenerationForm
 from studio.generations.models import Generation
-from studio.moderation import suspension
-from studio.usage.budgets import OverBudget
 
 from . import tokens
 
@@ -72,21 +71,10 @@ def submit(
             f"This token belongs to team “{token.team.name}”, where you are no longer an "
             "editor or owner: it can read, but not create. Make a new token.",
         )
-    try:
-        suspension.check_may_submit(user)
-    except suspension.Suspended as refused:
-        raise Refused("suspended", str(refused)) from None
     form = _form(token, params, source, refs or [], count)
-    if not form.is_valid():
-        raise Refused("invalid", _summary(form), errors=_errors(form))
-    if wait := services.submit_wait_seconds(user=user, n=count):
-        raise Refused(
-            "rate_limited",
-            f"Too many submissions: try again in {wait} s. Nothing was saved or sent.",
-            retry_after=wait,
-        )
-    data = {**form.cleaned_data, "api_token": token, "end_user": end_user[:200]}
     try:
+        gate.admit(user=user, form=form)
+        data = {**form.cleaned_data, "api_token": token, "end_user": end_user[:200]}
         return batches.create(
             user=user,
             data=data,
@@ -94,8 +82,22 @@ def submit(
             team=form.cleaned_data.get("team"),
             count=count,
         )
-    except OverBudget as refused:
-        raise Refused("over_budget", refused.message) from None
+    except gate.SubmissionRefused as refused:
+        raise _refused(refused, form) from None
+
+
+def _refused(refused: gate.SubmissionRefused, form: GenerationForm) -> Refused:
+    """The gate's refusal in the API's words (its families answer each reason)."""
+    if refused.reason == gate.INVALID:
+        return Refused("invalid", _summary(form), errors=_errors(form))
+    if refused.reason == gate.RATE_LIMITED:
+        return Refused(
+            "rate_limited",
+            f"Too many submissions: try again in {refused.retry_after} s. "
+            "Nothing was saved or sent.",
+            retry_after=refused.retry_after,
+        )
+    return Refused(refused.reason, refused.message)
 
 
 def _form(token, params, source: Image | None, refs: list[Image], count: int) -> GenerationForm:

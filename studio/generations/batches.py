@@ -13,9 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from studio.usage import budgets
-
-from . import services
+from . import gate, services
 from .models import Batch, Generation
 
 
@@ -30,7 +28,7 @@ def create(
     with transaction.atomic():
         # The whole batch against the caps at once: refused whole, and the message names
         # what all of it costs.
-        budgets.reserve(
+        gate.reserve(
             user=user, team=team, estimate=services.price_of(data, inputs, count=count), count=count
         )
         batch = Batch.objects.create(user=user, size=count)

@@ -16,7 +16,6 @@ from django.conf import settings
 from studio.uploads import staging
 from studio.uploads.models import StagedUpload
 from studio.upstream import facts
-from studio.usage import budgets, prices
 
 from .fields import split_urls, tokens
 
@@ -79,7 +78,7 @@ class ComposerDisplay:
         )
 
     def estimated_price(self, count: int = 1) -> Decimal:
-        return prices.estimate(
+        return facts.estimate_price(
             model=self.current_model(),
             type=self.current_type(),
             ref_count=min(self.reference_count(), self.max_refs()),
@@ -139,28 +138,6 @@ class ComposerDisplay:
                 {"radio": radio, "w": max(4, round(w * scale)), "h": max(4, round(h * scale))}
             )
         return options
-
-    def budget_standings(self) -> list[budgets.Standing]:
-        """What is left of my monthly cap and of those of the teams I own, shown by the
-        price (a warning past 80 %)."""
-        if not hasattr(self, "_budget_standings"):
-            self._budget_standings = budgets.standings_for(self.user)
-        return self._budget_standings
-
-    def budget_spent(self) -> bool:
-        """The person's own cap is used up: Generate is shown disabled (the server refuses
-        such a submission anyway)."""
-        return any(s.personal and s.spent for s in self.budget_standings())
-
-    def suspension_message(self) -> str:
-        """Why this person may not submit now ("" when they may): shown instead of the
-        Generate button, read once per form."""
-        if not hasattr(self, "_suspension_message"):
-            from studio.moderation import suspension  # moderation builds on generations
-
-            current = suspension.active_suspension(self.user)
-            self._suspension_message = suspension.message_for(current) if current else ""
-        return self._suspension_message
 
     def show_team(self) -> bool:
         return self.user is not None and self.fields["team"].queryset.exists()

@@ -5,9 +5,8 @@ keeping its images outputs.py's.)"""
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,9 +19,9 @@ from django.utils.module_loading import import_string
 
 from studio.core.media import extension_for
 from studio.uploads import staging
-from studio.usage import budgets, prices
+from studio.upstream import facts
 
-from . import access, queue
+from . import access, gate, queue
 from .forms import GenerationForm
 from .models import PARAM_FIELDS, Batch, Favourite, Generation, Reference, State, now_iso
 
@@ -32,34 +31,9 @@ log = logging.getLogger("studio.generations")
 def price_of(data: dict[str, Any], inputs: list[dict[str, Any]], *, count: int = 1) -> Decimal:
     """The estimate of `count` images with these settings and inputs."""
     ref_count = sum(1 for i in inputs if i["role"] == Reference.Role.REFERENCE)
-    return prices.estimate(model=data["model"], type=data["type"], ref_count=ref_count, count=count)
-
-
-RATE_WINDOW = timedelta(minutes=1)
-
-
-def submit_wait_seconds(*, user, n: int = 1) -> int:
-    """Seconds until `user` may submit `n` more images under SUBMIT_RATE_PER_MINUTE; 0: now.
-
-    Counted from the Generation rows created in the last minute, not from a per-process
-    counter, so every web process sees the same figure (two submits racing in the same
-    instant may both pass: the limit is a brake on scripts, not an exact quota).
-    """
-    limit = settings.SUBMIT_RATE_PER_MINUTE
-    now = timezone.now()
-    recent = list(
-        Generation.objects.filter(user=user, created_at__gt=now - RATE_WINDOW)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
+    return facts.estimate_price(
+        model=data["model"], type=data["type"], ref_count=ref_count, count=count
     )
-    excess = len(recent) + n - limit
-    if excess <= 0:
-        return 0
-    if n > limit or excess > len(recent):
-        return int(RATE_WINDOW.total_seconds())
-    # Room for n once the excess oldest rows have left the window.
-    frees_at = recent[excess - 1] + RATE_WINDOW
-    return max(1, math.ceil((frees_at - now).total_seconds()))
 
 
 def create_generation(
@@ -79,15 +53,16 @@ def create_generation(
     `inputs` are dicts with `role` ("source"/"reference") and either `content` (bytes of an
     already validated image, with `media_type`, `width`, `height`, `name`) or `url`.
     A member of a batch gets its `batch` and `batch_position` (batches.py makes them).
-    Raises `budgets.OverBudget` (nothing saved) when its price would take the person's
-    month, or that of `team`, past a cap; `reserved`: the caller (batches.create) already
-    reserved it with the rest of its batch, in the same transaction.
+    Raises `gate.SubmissionRefused` (nothing saved) when a reservation of the gate refuses
+    it (its price would take the person's month, or that of `team`, past a cap);
+    `reserved`: the caller (batches.create) already reserved it with the rest of its
+    batch, in the same transaction.
     """
     inputs = list(inputs)
     price = price_of(data, inputs)
     with transaction.atomic():
         if not reserved:
-            budgets.reserve(user=user, team=team, estimate=price)
+            gate.reserve(user=user, team=team, estimate=price)
         gen = Generation(
             user=user,
             billed_team=team,

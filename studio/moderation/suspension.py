@@ -1,8 +1,9 @@
 """Suspending a person: what it stops (new submissions) and what it keeps (their gallery,
 their files, jobs already at the provider).
 
-`check_may_submit(user)` is what every create, retry and remix path asks before saving
-anything; it raises `Suspended`, which the views answer with 403 and the message.
+`check_may_submit(user)` is the submission gate's first check (settings.SUBMISSION_CHECKS),
+asked by every create, retry and remix path before saving anything; it raises `Suspended`,
+which the composer answers with 403 and the API with its own refusal.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from studio.core import audit
 from studio.generations import pipeline
+from studio.generations.gate import SubmissionRefused
 from studio.generations.models import Generation
 
 from .models import Suspension
@@ -19,12 +21,12 @@ from .models import Suspension
 SUSPENDED = "suspended"
 
 
-class Suspended(Exception):
+class Suspended(SubmissionRefused):
     """A submission refused because its author is suspended."""
 
     def __init__(self, suspension: Suspension) -> None:
         self.suspension = suspension
-        super().__init__(message_for(suspension))
+        super().__init__(SUSPENDED, message_for(suspension))
 
 
 def message_for(suspension: Suspension) -> str:

@@ -114,6 +114,11 @@ ZIP_MAX_FILES = env_int("STUDIO_ZIP_MAX_FILES", 100)
 # Bulk actions that higher apps add to the gallery's selection (action -> dotted path of a
 # function `(*, user, ids, data) -> message`): generations does not import them.
 BULK_ACTIONS = {"collect": "studio.collections.bulk.collect"}
+# The submission gate's checks that apps above generations own (generations/gate.py):
+# `check(user)` before the form is read, and `reserve(*, user, team, estimate, count)` in
+# the transaction that saves the rows; each raises gate.SubmissionRefused to refuse.
+SUBMISSION_CHECKS = ["studio.moderation.suspension.check_may_submit"]
+SUBMISSION_RESERVATIONS = ["studio.usage.budgets.reserve"]
 # Called after the composer's submission is saved, `(*, user, generations, data)`: the
 # apps above generations act on what they added to the form ("Collect into").
 SUBMITTED_HOOKS = ["studio.collections.composer.collect_submitted"]

@@ -152,14 +152,14 @@ _BASE_PRICE = {
 _PER_EXTRA_REF = Decimal("0.0030")
 
 
-def estimate_price(*, model: str, type: str, ref_count: int) -> Decimal:
-    """The provider's published prices: an edit or any reference uses the 'edit' base rate,
-    and each reference after the first adds 0.003."""
+def estimate_price(*, model: str, type: str, ref_count: int, count: int = 1) -> Decimal:
+    """The provider's published prices, for `count` images: an edit or any reference uses
+    the 'edit' base rate, and each reference after the first adds 0.003."""
     uses_images = type == "image_edit" or ref_count > 0
     price = _BASE_PRICE[(model, uses_images)]
     if ref_count > 1:
         price += _PER_EXTRA_REF * (ref_count - 1)
-    return price
+    return price * count
 
 
 def price_table() -> dict[str, dict[str, list[str]]]:

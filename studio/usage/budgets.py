@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from studio.core import audit
+from studio.generations.gate import OVER_BUDGET, SubmissionRefused
 from studio.teams.models import Team
 
 from . import prices
@@ -24,12 +25,12 @@ from .models import Budget
 WARN_AT = Decimal("0.8")  # past 80 % of a cap the form warns
 
 
-class OverBudget(Exception):
-    """A submission whose estimate would take a month past a cap; nothing was saved."""
+class OverBudget(SubmissionRefused):
+    """A submission whose estimate would take a month past a cap; nothing was saved. The
+    gate's last check (settings.SUBMISSION_RESERVATIONS names `reserve`)."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(OVER_BUDGET, message)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ _MONEY = DecimalField(max_digits=12, decimal_places=4)
 
 def estimate(*, model: str, type: str, ref_count: int, count: int = 1) -> Decimal:
     """What `count` images with these settings cost, at the provider's list price."""
-    return facts.estimate_price(model=model, type=type, ref_count=ref_count) * count
+    return facts.estimate_price(model=model, type=type, ref_count=ref_count, count=count)
 
 
 def usd(amount: Decimal) -> str:

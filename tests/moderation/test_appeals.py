@@ -71,3 +71,15 @@ def test_the_decision_is_shown_without_the_note_or_the_reviewer(
         assert shown in page
         assert "SECRET-NOTE" not in page and "rita" not in page
     assert "/appeal/" not in owner_client.get(f"/generations/{gen.pk}/").content.decode()
+
+
+def test_a_teammate_sees_no_review_or_appeal_of_a_shared_failure(
+    client, owner, member, team, task_queue
+):
+    gen = moderated(owner, "shared refusal")
+    gen.share_with(team)
+    gen.save()
+    client.force_login(member)
+    page = client.get(f"/generations/{gen.pk}/").content.decode()
+    assert "shared refusal" in page
+    assert "data-review-status" not in page and "/appeal/" not in page

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from studio.generations import services
+from studio.generations import gate
 from studio.generations.models import Generation
 from tests.generations.helpers import DEFAULTS, make_generation
 
@@ -72,26 +72,26 @@ def test_the_window_slides_and_retry_after_says_when(owner, limit, task_queue):
     for g in gens[1:]:
         backdate(g, 20)
     # The oldest leaves the window in about 10 s: room for one then.
-    assert 9 <= services.submit_wait_seconds(user=owner, n=1) <= 11
+    assert 9 <= gate.submit_wait_seconds(user=owner, n=1) <= 11
     # Room for two only when the next ones leave, in about 40 s.
-    assert 39 <= services.submit_wait_seconds(user=owner, n=2) <= 41
+    assert 39 <= gate.submit_wait_seconds(user=owner, n=2) <= 41
     backdate(gens[0], 61)
-    assert services.submit_wait_seconds(user=owner, n=1) == 0
+    assert gate.submit_wait_seconds(user=owner, n=1) == 0
 
 
 def test_a_batch_counts_its_size(owner, limit, task_queue):
     make_generation(owner)
-    assert services.submit_wait_seconds(user=owner, n=2) == 0
-    assert services.submit_wait_seconds(user=owner, n=3) > 0
+    assert gate.submit_wait_seconds(user=owner, n=2) == 0
+    assert gate.submit_wait_seconds(user=owner, n=3) > 0
     # More than the limit at once can never pass: the longest wait, not zero.
-    assert services.submit_wait_seconds(user=owner, n=4) == 60
+    assert gate.submit_wait_seconds(user=owner, n=4) == 60
 
 
 def test_each_person_has_their_own_allowance(owner, member, owner_client, limit, task_queue):
     for _ in range(limit):
         make_generation(owner)
     assert post(owner_client).status_code == 429
-    assert services.submit_wait_seconds(user=member, n=1) == 0
+    assert gate.submit_wait_seconds(user=member, n=1) == 0
 
 
 def test_retry_counts_too(owner_client, owner, limit, task_queue):
@@ -111,7 +111,7 @@ def test_rows_counted_come_from_the_database_not_this_process(owner, limit, task
     Generation.objects.bulk_create(
         [Generation(user=owner, **DEFAULTS, estimated_price=0) for _ in range(limit)]
     )
-    assert services.submit_wait_seconds(user=owner, n=1) > 0
+    assert gate.submit_wait_seconds(user=owner, n=1) > 0
 
 
 def test_a_batch_posted_over_the_limit_is_refused_whole(owner_client, owner, limit, task_queue):

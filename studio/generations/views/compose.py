@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,10 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from studio.core.http import text_error
-from studio.moderation import suspension
-from studio.usage.budgets import OverBudget
 
-from .. import access, batches, prefill, services, submission_keys
+from .. import access, batches, gate, prefill, services, submission_keys
 from ..composer import Kept
 from ..forms import GenerationForm
 from ..models import PARAM_FIELDS, Generation
@@ -64,23 +61,10 @@ def _key_renewed(response: HttpResponse) -> HttpResponse:
 
 def _create(request: HttpRequest) -> tuple[HttpResponse, list[int] | None]:
     """The submission itself: its answer, and the ids it made (None when refused)."""
-    try:
-        suspension.check_may_submit(request.user)
-    except suspension.Suspended:
-        return refused_form(request, typed_form(request), status=403), None
     form = GenerationForm(request.POST, request.FILES, user=request.user)
-    if not form.is_valid():
-        htmx_status = 400 if "count" in form.errors else 200
-        return refused_form(request, form, status=400, htmx_status=htmx_status), None
-    count = form.cleaned_data["count"]
-    # The rate limit counts every image of the batch before batches.create saves any (the
-    # budget is checked inside, under its lock).
-    if wait := services.submit_wait_seconds(user=request.user, n=count):
-        form.add_error(None, rate_message(wait))
-        response = refused_form(request, form, status=429)
-        response["Retry-After"] = str(wait)
-        return response, None
     try:
+        gate.admit(user=request.user, form=form)
+        count = form.cleaned_data["count"]
         gens = batches.create(
             user=request.user,
             data=form.cleaned_data,
@@ -88,9 +72,8 @@ def _create(request: HttpRequest) -> tuple[HttpResponse, list[int] | None]:
             team=form.cleaned_data.get("team"),
             count=count,
         )
-    except OverBudget as refused:
-        form.add_error(None, refused.message)
-        return refused_form(request, form, status=400), None
+    except gate.SubmissionRefused as refused:
+        return _refusal(request, form, refused), None
     services.submitted(user=request.user, generations=gens, data=request.POST)
     made = [g.pk for g in gens]
     announcement = (
@@ -109,6 +92,26 @@ def _create(request: HttpRequest) -> tuple[HttpResponse, list[int] | None]:
     }
     messages.success(request, announcement)
     return redirect("studio"), made
+
+
+def _refusal(
+    request: HttpRequest, form: GenerationForm, refused: gate.SubmissionRefused
+) -> HttpResponse:
+    """The composer's answer to a refused submission: a suspended person gets what they
+    typed back (403; the form shows why), an invalid form its errors (400, or 200 to htmx
+    unless the batch size was wrong), the rate limit 429 with Retry-After, a budget 400."""
+    if refused.reason == gate.INVALID:
+        htmx_status = 400 if "count" in form.errors else 200
+        return refused_form(request, form, status=400, htmx_status=htmx_status)
+    if refused.reason == gate.RATE_LIMITED:
+        form.add_error(None, refused.message)
+        response = refused_form(request, form, status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
+    if refused.reason == gate.OVER_BUDGET:
+        form.add_error(None, refused.message)
+        return refused_form(request, form, status=400)
+    return refused_form(request, typed_form(request), status=403)
 
 
 def refused_form(
@@ -136,14 +139,6 @@ def typed_form(request: HttpRequest) -> GenerationForm:
     submission refused before validation keeps nothing)."""
     typed = {f: request.POST.get(f) for f in [*PARAM_FIELDS, "count"] if f in request.POST}
     return GenerationForm(initial=typed, user=request.user)
-
-
-def rate_message(wait: int) -> str:
-    limit = settings.SUBMIT_RATE_PER_MINUTE
-    return (
-        f"Too many submissions: at most {limit} images a minute. Nothing was sent; "
-        f"try again in {wait} s."
-    )
 
 
 def new_cards(

@@ -15,13 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap
 
 from studio.core.http import next_url, text_error
-from studio.moderation import appeals, suspension
 from studio.teams.models import Team
-from studio.usage.budgets import OverBudget
 
-from .. import access, gallery, lineage, services, submission_keys
+from .. import access, gallery, gate, lineage, services, submission_keys
 from ..models import Generation, Reference
-from .compose import new_cards, rate_message, refused_form, typed_form
+from .compose import new_cards, refused_form, typed_form
 
 
 @login_required
@@ -48,9 +46,6 @@ def _detail_context(request: HttpRequest, gen: Generation) -> dict:
         "parent": lineage.parent_for(request.user, gen),
         "children": lineage.children_for(request.user, gen),
         **_neighbour_links(request, gen, back_team),
-        "review_status": appeals.review_status(gen)
-        if access.is_author(request.user, gen)
-        else None,
     }
 
 
@@ -158,30 +153,40 @@ def retry(request: HttpRequest, generation_id: int) -> HttpResponse:
 
 def _retry(request: HttpRequest, gen: Generation) -> tuple[HttpResponse, list[int] | None]:
     try:
-        suspension.check_may_submit(request.user)
-    except suspension.Suspended:
-        return refused_form(request, typed_form(request), status=403), None
-    if not gen.retryable:
-        messages.error(request, "Only a failure that may succeed on a second try can be retried.")
-        return redirect("generation-detail", gen.pk), None
-    if wait := services.submit_wait_seconds(user=request.user, n=1):
-        response = text_error(rate_message(wait), status=429)
-        response["Retry-After"] = str(wait)
-        return response, None
-    try:
+        gate.check_person(request.user)
+        if not gen.retryable:
+            messages.error(
+                request, "Only a failure that may succeed on a second try can be retried."
+            )
+            return redirect("generation-detail", gen.pk), None
+        gate.check_rate(request.user, 1)
         new = services.retry_generation(gen)
-    except OverBudget as refused:
-        if request.htmx:
-            return text_error(refused.message), None
-        # Back to the page the Retry was on, with the reason: the browser must not stay
-        # on the retry URL (reloading it would post again).
-        messages.error(request, refused.message)
-        return redirect(_after_action(request, gen)), None
+    except gate.SubmissionRefused as refused:
+        return _retry_refused(request, gen, refused), None
     announcement = "Retrying: a new generation was submitted."
     if request.htmx:
         return new_cards(request, [new], announcement, redrawn=[gen]), [new.pk]
     messages.success(request, announcement)
     return redirect("generation-detail", new.pk), [new.pk]
+
+
+def _retry_refused(
+    request: HttpRequest, gen: Generation, refused: gate.SubmissionRefused
+) -> HttpResponse:
+    """Retry's answer to the gate: a suspended person gets the composer's 403, the rate
+    limit a plain 429 with Retry-After, a budget a plain 400 for htmx (the page's toast) or
+    the page the Retry was on with the reason (the browser must not stay on the retry URL:
+    reloading it would post again)."""
+    if refused.reason == gate.RATE_LIMITED:
+        response = text_error(refused.message, status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
+    if refused.reason == gate.OVER_BUDGET:
+        if request.htmx:
+            return text_error(refused.message)
+        messages.error(request, refused.message)
+        return redirect(_after_action(request, gen))
+    return refused_form(request, typed_form(request), status=403)
 
 
 @login_required

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from studio.usage import prices
+from studio.usage import budgets, prices
 
 register = template.Library()
 
@@ -17,3 +17,17 @@ def usd(amount: Decimal) -> str:
 def unit_usd(amount: Decimal) -> str:
     """The price of one image: $0.0404."""
     return prices.unit_usd(amount)
+
+
+@register.simple_tag
+def budget_standings(user) -> list[budgets.Standing]:
+    """What is left of `user`'s monthly cap and of those of the teams they own, which the
+    composer shows by the price (a warning past 80 %)."""
+    return budgets.standings_for(user)
+
+
+@register.filter
+def personal_budget_spent(standings: list[budgets.Standing]) -> bool:
+    """The person's own cap is used up: the composer shows Generate disabled (the server
+    refuses such a submission anyway)."""
+    return any(s.personal and s.spent for s in standings)
