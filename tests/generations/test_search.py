@@ -203,3 +203,20 @@ def test_a_saved_search_keeps_via_and_collection(owner_client, owner):
     query = f"collection={box.pk}&via=api"
     owner_client.post("/searches/", {"name": "Scripted", "query": query, "next": "/"})
     assert SavedSearch.objects.get().query == query
+
+
+@pytest.mark.parametrize("page", ["team", "collection"])
+def test_a_search_saved_on_another_gallery_returns_there(owner_client, owner, team, page):
+    box = collections.create_collection(user=owner, name="Box")
+    wide = make_generation(owner, aspect_ratio="16:9")
+    make_generation(owner, aspect_ratio="1:1")
+    Generation.objects.update(team=team, shared_at=datetime.now(UTC))
+    collections.add(
+        user=owner, collection=box, ids=list(Generation.objects.values_list("pk", flat=True))
+    )
+    url = _page_urls(team, box)[page]
+    response = owner_client.post("/searches/", {"name": "Wide", "query": "ratio=16:9", "next": url})
+    assert response.status_code == 302 and response["Location"] == f"{url}?ratio=16%3A9"
+    html = owner_client.get(url).content.decode()
+    assert f'<a href="{url}?ratio=16%3A9">Wide</a>' in html
+    assert _ids_at(owner_client, f"{url}?ratio=16%3A9") == [wide.pk]
