@@ -8,10 +8,9 @@ from studio.collections import services
 from studio.collections.models import CollectionItem
 from studio.generations.models import Generation
 from tests.generations.helpers import FORM
+from tests.htmx import HTMX
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_the_composer_offers_the_collections_preselected_from_the_address(owner_client, owner):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+from tests.htmx import HTMX
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,11 @@ import os
 import pytest
 
 from studio.generations.models import Favourite, Generation, State
+from tests.htmx import HTMX
 
 from .helpers import complete, image_bytes, make_generation
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_favourite_toggles_for_the_owner_only(client, owner, outsider, task_queue):

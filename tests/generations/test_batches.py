@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from studio.generations import pipeline
 from studio.generations.models import Batch, Generation, State
+from tests.htmx import HTMX
 
 from .helpers import FORM, complete, image_bytes, make_generation
 from .pipeline_helpers import API, upstream_generation
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 OUT = "https://cdn.test/out/{}.png"
 
 

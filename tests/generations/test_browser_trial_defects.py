@@ -11,12 +11,13 @@ import pytest
 
 from studio.generations import gallery
 from studio.generations.models import Generation
+from tests import htmx
 from tests.generations.helpers import FORM, complete, fill, make_generation
 from tests.moderation.helpers import QUEUE, moderated
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://testserver/"}
+HTMX = {**htmx.HTMX, "HTTP_HX_CURRENT_URL": "http://testserver/"}
 
 
 def test_a_submit_shows_a_notice_with_a_link_to_the_new_card(owner_client, task_queue):

@@ -10,12 +10,11 @@ from django.test.utils import CaptureQueriesContext
 
 from studio.generations import gallery
 from studio.generations.models import Favourite, Generation, State
+from tests.htmx import HTMX
 
 from .helpers import FORM, complete, fill, form_values, make_generation
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def page_queries(client, url="/"):

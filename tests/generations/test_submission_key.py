@@ -10,12 +10,11 @@ import pytest
 
 from studio.generations import submission_keys
 from studio.generations.models import Generation, State, SubmissionKey
+from tests.htmx import HTMX
 
 from .helpers import FORM, form_values, make_generation
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_the_composer_carries_a_fresh_key_each_time_it_is_drawn(owner_client):

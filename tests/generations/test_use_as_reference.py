@@ -10,11 +10,11 @@ import pytest
 from studio.generations.models import Generation
 from studio.uploads.models import StagedUpload
 from studio.upstream import facts
+from tests.htmx import HTMX
 
 from .helpers import FORM, complete, form_values, make_generation
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def _url(gen, position=0):

@@ -7,12 +7,11 @@ from html.parser import HTMLParser
 import pytest
 
 from studio.generations.models import Generation
+from tests.htmx import HTMX
 
 from .helpers import FORM, complete, form_values, image_bytes, make_generation
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_studio_requires_login(client):

@@ -7,10 +7,9 @@ from studio.generations.models import Generation, State
 from studio.moderation import suspension
 from studio.moderation.models import AuditEntry, Suspension
 from tests.generations.helpers import FORM, make_generation
+from tests.htmx import HTMX
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture

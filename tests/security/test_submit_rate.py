@@ -11,10 +11,9 @@ from django.utils import timezone
 from studio.generations import gate
 from studio.generations.models import Generation
 from tests.generations.helpers import DEFAULTS, make_generation
+from tests.htmx import HTMX
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from studio.generations import services
 from studio.generations.models import Favourite, Generation, Output
 from studio.teams.models import Membership, Team
 from tests.generations.helpers import complete, fill, make_generation
+from tests.htmx import HTMX
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
