@@ -6,9 +6,10 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.urls import get_resolver
 
-from studio.generations import queue, tasks, timing
+from studio.generations import queue, timing
 from studio.teams.models import Membership, Team
 from studio.upstream.client import reset_client
+from tests.task_recorder import TaskRecorder
 
 
 @pytest.fixture(autouse=True)
@@ -49,29 +50,6 @@ def team(owner, member):
 def owner_client(client, owner):
     client.force_login(owner)
     return client
-
-
-class TaskRecorder:
-    """Stands in for django-q2: records enqueued tasks so a test can run them in order."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, tuple]] = []
-
-    def __call__(self, task_name: str, *args) -> None:
-        self.calls.append((task_name, args))
-
-    def names(self) -> list[str]:
-        return [name for name, _ in self.calls]
-
-    def run_all(self, max_steps: int = 50) -> int:
-        """Run recorded tasks (and what they enqueue) until none are left."""
-
-        steps = 0
-        while self.calls and steps < max_steps:
-            name, args = self.calls.pop(0)
-            getattr(tasks, name)(*args)
-            steps += 1
-        return steps
 
 
 @pytest.fixture

@@ -187,7 +187,7 @@ def test_a_database_of_the_previous_main_migrates_with_every_row_intact():
             # New columns may appear; every old one keeps its value.
             kept = {k: v for k, v in old_row.items() if k not in REMOVED.get((app, model), ())}
             assert {k: new_row[k] for k in kept} == kept, f"{app}.{model} changed"
-    # A star (issue 8) became the author's Favourite row; a shared row got its shared_at.
+    # A star became the author's Favourite row; a shared row got its shared_at.
     old_gens = before[("generations", "generation")]
     stars = {(g["user_id"], g["id"]) for g in old_gens if g["favourite"]}
     assert len(stars) == 1

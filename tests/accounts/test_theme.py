@@ -1,4 +1,4 @@
-"""The theme toggle (issue 7): system / light / dark, remembered per person on the server and
+"""The theme toggle: system / light / dark, remembered per person on the server and
 drawn on <html data-theme> by the server, with and without htmx."""
 
 from __future__ import annotations

@@ -22,10 +22,9 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser.pages import PASSWORD  # noqa: E402
 from tests.s3 import s3_media, s3_server  # noqa: E402, F401
 from tests.worker import pytest_runtest_makereport, worker  # noqa: E402, F401
-
-PASSWORD = "pw-browser-123"
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,11 @@ from playwright.sync_api import Page, expect
 
 from studio.generations import queue, services
 from studio.generations.models import Generation
+from tests.browser.pages import CARDS
 from tests.generations.helpers import DEFAULTS
 
 pytestmark = pytest.mark.browser
 
-CARDS = "#gallery [data-generation-id]"
 FINISH_TIMEOUT = 40_000
 
 
@@ -104,7 +104,7 @@ def test_a_batch_of_four_completes_live_compares_and_zips_two_by_keyboard(
 def test_shift_click_select_all_and_one_confirmation_for_a_bulk_delete(
     logged_in_page: Page, live_server, user
 ):
-    from tests.browser.test_studio_live import finished_generation
+    from tests.browser.pages import finished_generation
 
     gens = [finished_generation(user, prompt=f"picture {i}") for i in range(5)]
     page = logged_in_page

@@ -1,4 +1,4 @@
-"""Issue 21 in a real browser: a collection reordered by dragging a card onto another and
+"""In a real browser: a collection reordered by dragging a card onto another and
 by the keyboard (a card's ← / → buttons, Alt+← / Alt+→), the order kept on reload; an
 image added from a card's More menu."""
 
@@ -9,12 +9,11 @@ from playwright.sync_api import Page, expect
 
 from studio.collections import services
 from studio.collections.models import CollectionItem
+from tests.browser.pages import CARDS
 
 from .test_viewer import _gallery
 
 pytestmark = pytest.mark.browser
-
-CARDS = "#gallery [data-generation-id]"
 
 
 def _ids(page: Page) -> list[int]:

@@ -10,11 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from studio.generations import queue
+from tests.browser.pages import CARDS
 from tests.generations.helpers import complete, make_generation
 
 pytestmark = pytest.mark.browser
-
-CARDS = "#gallery [data-generation-id]"
 
 
 def finished_generation(user, prompt: str):

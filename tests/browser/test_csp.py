@@ -67,7 +67,7 @@ def test_studio_submit_and_polling_run_under_the_csp_with_no_violation(
     # The ratio shapes are sized by CSS, not inline styles the policy would drop.
     shape = page.locator('.ratio-shape[data-ratio="16:9"]')
     assert shape.evaluate("el => [el.offsetWidth, el.offsetHeight]") == [26, 15]
-    # The viewer (issue 7) opens over the gallery under the policy too.
+    # The viewer opens over the gallery under the policy too.
     card.locator(".card-media").click()
     expect(page.locator("#viewer")).to_be_visible()
     expect(page.locator("#viewer [data-viewer-image]")).to_have_attribute(

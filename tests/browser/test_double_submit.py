@@ -8,11 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from studio.generations.models import Generation
+from tests.browser.pages import CARDS
 from tests.generations.helpers import make_generation
 
 pytestmark = pytest.mark.browser
-
-CARDS = "#gallery [data-generation-id]"
 
 
 @pytest.mark.parametrize("gap_ms", [60, 250])

@@ -64,7 +64,7 @@ def notifying_page(page: Page, context, live_server, user, log_in) -> Page:
 
 
 def turn_on(page: Page, live_server, user, log_in) -> None:
-    from tests.browser.conftest import PASSWORD
+    from tests.browser.pages import PASSWORD
 
     log_in(page, user.username, PASSWORD)
     expect(page).to_have_url(f"{live_server.url}/")

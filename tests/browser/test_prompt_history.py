@@ -1,4 +1,4 @@
-"""Prompt history in the prompt box (issue 7): ↑ in an empty box recalls the last prompt,
+"""Prompt history in the prompt box: ↑ in an empty box recalls the last prompt,
 ↑ again the one before, ↓ comes back; the "Recent prompts" menu works from the keyboard."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 23 in a real browser: an owner makes an invitation link; a newcomer opens it, signs
+"""In a real browser: an owner makes an invitation link; a newcomer opens it, signs
 in with the company's provider (a real one, started by the suite), joins the team and finds
 the team their groups name; signing out ends the provider's session too."""
 
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Browser, expect
 
 from studio.teams.models import Membership, Team
-from tests.browser.conftest import PASSWORD
+from tests.browser.pages import PASSWORD
 from tests.oidc_provider import configure
 
 pytestmark = pytest.mark.browser

@@ -13,20 +13,18 @@ import io
 import re
 import time
 from collections.abc import Callable, Iterator
-from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from studio.generations import outputs, queue, services
-from studio.generations.models import FINAL, PARAM_FIELDS, Favourite, Generation, State
+from studio.generations.models import FINAL, PARAM_FIELDS, Favourite, Generation
 from studio.teams.models import Membership, Team
-from tests.generations.helpers import DEFAULTS, image_bytes
+from tests.browser.pages import CARDS, assert_no_navigation, finished_generation, watch_navigation
+from tests.generations.helpers import image_bytes
 from tests.worker import (
     _FAILED_KEY,
     _WORKER_KEY,
@@ -39,8 +37,6 @@ from tests.worker import (
 pytestmark = pytest.mark.browser
 
 FINISH_TIMEOUT = 30_000  # ms: a simulated job takes ~1 s, the worker's poll loop a few more
-CARDS = "#gallery [data-generation-id]"
-MARKER = "no page load since"
 STATE_ORDER = ["pending", "queued", "processing", "completed"]
 
 
@@ -68,41 +64,6 @@ def start_worker(request, transactional_db, settings) -> Iterator[Callable[[], W
         w.stop()
         if not request.node.stash.get(_FAILED_KEY, False):
             w.remove_log()
-
-
-def finished_generation(user, *, inputs=(), **params) -> Generation:
-    """A completed generation with one stored output, made without the queue (no task is
-    left in the broker for a later worker to find)."""
-    data = {**DEFAULTS, **params}
-    with mock.patch.object(queue, "enqueue"):
-        gen = services.create_generation(user=user, data=data, inputs=inputs)
-    fmt = "JPEG" if data["output_format"] == "jpeg" else "PNG"
-    outputs.store_output(gen, 0, io.BytesIO(image_bytes(fmt, size=(96, 64)))).save()
-    gen.set_state(State.COMPLETED)
-    gen.completed_at = timezone.now()
-    gen.save()
-    return gen
-
-
-def watch_navigation(page: Page) -> list[str]:
-    """Main-frame document loads from now on; also leaves a marker that a page load would
-    wipe. Address-bar changes by history.pushState (filters) load nothing and don't count."""
-    navigations: list[str] = []
-    page.on(
-        "request",
-        lambda r: (
-            navigations.append(r.url)
-            if r.is_navigation_request() and r.frame == page.main_frame
-            else None
-        ),
-    )
-    page.evaluate(f"window.__marker = {MARKER!r}")
-    return navigations
-
-
-def assert_no_navigation(page: Page, navigations: list[str]) -> None:
-    assert navigations == [], f"the page navigated: {navigations}"
-    assert page.evaluate("window.__marker") == MARKER, "the page was reloaded"
 
 
 def track_polls(page: Page) -> list[tuple[float, list[str]]]:
@@ -540,7 +501,7 @@ def test_the_team_page_filters_and_loads_more_from_its_own_address(
 
     page.get_by_role("link", name="Load more").click()
     expect(page.locator(CARDS)).to_have_count(27)
-    # Still the team page's own address; `through` lets Back redraw all 27 (issue 7).
+    # Still the team page's own address; `through` lets Back redraw all 27.
     expect(page).to_have_url(re.compile(rf"^{live_server.url}/teams/design/\?through=[\w-]+$"))
 
     page.locator("#filter-q").fill("quokka")

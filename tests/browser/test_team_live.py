@@ -1,4 +1,4 @@
-"""Issue 8 in a real browser: alice shares an existing image into "design" from its card;
+"""In a real browser: alice shares an existing image into "design" from its card;
 carol (viewer) sees it appear in her open team gallery without reloading and stars it
 without touching alice's star; the owner removes carol and carol's next check no longer
 shows it; bob (no team) never sees it. Also: the slow check sends nothing while the tab
@@ -12,9 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from studio.generations.models import Favourite, Generation
 from studio.teams.models import Membership, Team
-from tests.browser.conftest import PASSWORD
-from tests.browser.test_studio_live import CARDS, assert_no_navigation, finished_generation
-from tests.browser.test_studio_live import watch_navigation as watch
+from tests.browser.pages import CARDS, PASSWORD, assert_no_navigation, finished_generation
+from tests.browser.pages import watch_navigation as watch
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Issue 7, part B in a real browser: dark mode checked with axe-core (contrast and names) on
+"""In a real browser: dark mode checked with axe-core (contrast and names) on
 the studio, detail and team pages in both themes, by the system's setting and by the toggle;
 the true-shape gallery (no layout shift, 16:9 and 9:16 in their own shapes); the phone's
 Create / Gallery tabs.

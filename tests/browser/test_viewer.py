@@ -1,4 +1,4 @@
-"""Issue 7 in a real browser: the full-screen viewer (a click or Enter on a card's image,
+"""In a real browser: the full-screen viewer (a click or Enter on a card's image,
 ← / → through the loaded cards, a swipe, Esc back to the card), "Use as reference" adding
 a kept reference that the next submit sends, and "Copy prompt" to the clipboard."""
 
@@ -14,14 +14,13 @@ from playwright.sync_api import Page, expect
 
 from studio.generations.models import Favourite, Generation
 from studio.teams.models import Membership, Team
+from tests.browser.pages import CARDS
 from tests.generations.helpers import complete, make_generation
 
 from .conftest import PASSWORD
 from .test_theme import assert_accessible
 
 pytestmark = pytest.mark.browser
-
-CARDS = "#gallery [data-generation-id]"
 
 
 def _gallery(user, n: int) -> list[Generation]:

@@ -1,5 +1,5 @@
 """studio_worker: a stuck cluster is detected and the worker exits non-zero; a restarted
-worker polls every in-flight job again within seconds (issue 10)."""
+worker polls every in-flight job again within seconds."""
 
 from __future__ import annotations
 

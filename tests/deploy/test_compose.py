@@ -20,10 +20,8 @@ from django.core.management import get_commands
 from django.urls import resolve
 
 from studio.core import views as core_views
+from tests.deploy.compose_file import COMPOSE, REPO, SERVICES
 
-REPO = Path(__file__).resolve().parents[2]
-COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
-SERVICES: dict[str, dict] = COMPOSE["services"]
 DOCKERFILE = (REPO / "Dockerfile").read_text()
 # The services that run the studio's own image (the others are official images).
 STUDIO_SERVICES = sorted(name for name, svc in SERVICES.items() if "build" in svc)

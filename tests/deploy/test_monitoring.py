@@ -15,7 +15,7 @@ from django.urls import resolve
 from prometheus_client.parser import text_string_to_metric_families
 
 from studio.core import views as core_views
-from tests.deploy.test_compose import COMPOSE, SERVICES
+from tests.deploy.compose_file import COMPOSE, SERVICES
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

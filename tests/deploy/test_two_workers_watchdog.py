@@ -28,7 +28,7 @@ from studio.generations.models import Generation, State
 from studio.uploads.models import StagedUpload
 from tests.deploy.stack import stack_env, start_workers, stop_all, wait_while_alive
 from tests.generations.helpers import DEFAULTS
-from tests.uploads.test_staging import staged_for
+from tests.uploads.helpers import staged_for
 from tests.worker import _purge_broker, database_url, worker_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from tests.e2e.test_pipeline_worker import assert_stored_image, create, wait_finished
+from tests.e2e.helpers import assert_stored_image, create, wait_finished
 from tests.worker import Worker, _purge_broker, database_url, worker_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

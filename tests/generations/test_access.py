@@ -187,7 +187,7 @@ def test_teammates_see_the_detail_and_files_but_no_authors_actions(client, peopl
     page = client.get(f"/generations/{shared.pk}/").content.decode()
     assert "shared with the team" in page
     assert f"/generations/{shared.pk}/delete/" not in page
-    # Their own star (issue 8): a teammate may star what they see.
+    # Their own star: a teammate may star what they see.
     assert f"/generations/{shared.pk}/favourite/" in page
     assert client.get(f"/generations/{shared.pk}/outputs/0/").status_code == 200
     assert client.get(f"/generations/{shared.pk}/outputs/0/thumb/").status_code == 200

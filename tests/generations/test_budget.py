@@ -1,5 +1,5 @@
 """The shared request budget: jobs in flight, POSTs per minute, GETs per second; and the
-loop's hand-off of downloads and resubmits (issue 10)."""
+loop's hand-off of downloads and resubmits."""
 
 from __future__ import annotations
 

@@ -68,7 +68,7 @@ def test_bulk_share_and_unshare_skip_and_report(client, owner, member, outsider,
 
     Generation.objects.filter(pk=mine[2].pk).update(team=None)
     Generation.objects.filter(pk=theirs.pk).update(team=team)
-    # An editor takes out only their own; the team's owner may take out anyone's (issue 8).
+    # An editor takes out only their own; the team's owner may take out anyone's.
     client.force_login(member)
     response = bulk(client, "unshare", [mine[0], theirs])
     assert messages_of(response) == ["1 unshared, 1 was not yours."]

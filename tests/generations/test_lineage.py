@@ -1,4 +1,4 @@
-"""Lineage (issue 7): a generation made from a Remix or "Edit this image" form remembers
+"""Lineage: a generation made from a Remix or "Edit this image" form remembers
 what it came from; the detail page links both ways, each link only for who may see the
 other end. Also the detail page's previous / next in the gallery's order."""
 

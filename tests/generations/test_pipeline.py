@@ -249,8 +249,8 @@ def test_poll_429_honours_retry_after(owner, task_queue, real_api):
 def test_poll_backoff_rises_to_ten_seconds_once_a_job_runs_longer_than_any_seen(
     owner, task_queue, real_api
 ):
-    # Issue 10: a job is polled every 2 s while it may be done (no more 10 s back-off that
-    # added seconds of latency); only a job slower than every one seen backs off to 10 s.
+    # A job is polled every 2 s while it may be done (a back-off there would add seconds
+    # of latency); only a job slower than every one seen backs off to 10 s.
     with responses.RequestsMock() as rsps:
         gen = submitted(owner, task_queue, rsps)
         rsps.get(f"{API}/generations/up-1", json=upstream_generation(state="processing"))

@@ -1,4 +1,4 @@
-"""Prompt history (issue 7): a person's own recent prompts, newest first, kept on the
+"""Prompt history: a person's own recent prompts, newest first, kept on the
 server (derived from their generations) and answered to them alone."""
 
 from __future__ import annotations

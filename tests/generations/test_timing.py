@@ -1,4 +1,4 @@
-"""When a job is polled: by the learned durations of its model and type (issue 10)."""
+"""When a job is polled: by the learned durations of its model and type."""
 
 from __future__ import annotations
 

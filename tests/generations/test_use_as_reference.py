@@ -1,4 +1,4 @@
-""" "Use as reference" (issue 7): a completed image joins the composer's kept references as
+""" "Use as reference": a completed image joins the composer's kept references as
 a staged copy of the person's own, without a download; "Copy prompt" carries the prompt."""
 
 from __future__ import annotations

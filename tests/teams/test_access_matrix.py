@@ -1,4 +1,4 @@
-"""The access matrix of issue 8: who may do what with alice's work and the "design" team.
+"""The access matrix: who may do what with alice's work and the "design" team.
 
 Each row is a kind of person, each column a page or action; a cell is what that person gets:
   "200+"    200 and alice's item (on the teams list: the team) is on the page
@@ -54,7 +54,7 @@ no-team    404   404     404    404   404       404   404   404    404    404   
 anonymous  login login   login  login login     login login login  login  login       login
 reviewer   404   404     404    404   404       404   404   404    404    404         skip
 """
-# Issue 7: a completed image used as an input. "refer" is the studio opened with it as a
+# a completed image used as an input. "refer" is the studio opened with it as a
 # kept reference (/?reference=), "reference" the POST that adds it to an open form.
 REUSE = """
            refer reference
@@ -67,7 +67,7 @@ no-team    404   404
 anonymous  login login
 reviewer   404   404
 """
-# Issue 23: invitation links. "invite" makes one, "revoke" revokes the team's open one
+# invitation links. "invite" makes one, "revoke" revokes the team's open one
 # (accepting a link is for whoever holds it: tests/teams/test_invitations.py).
 INVITES = """
            invite revoke
@@ -80,7 +80,7 @@ no-team    404    404
 anonymous  login  login
 reviewer   404    404
 """
-# Issue 21: collections. "board" is the design team's (olga made it; alice's shared item in
+# collections. "board" is the design team's (olga made it; alice's shared item in
 # it), "mine" alice's own (her shared and private items in it). "cnew" makes a team
 # collection; a viewer sees the team's collections but changes nothing (403, as on the
 # members page); reviewers see nothing of collections.
@@ -95,7 +95,7 @@ no-team    200-  404   404   404   404   404     404   404    404     400
 anonymous  login login login login login login   login login  login   login
 reviewer   200-  404   404   404   404   404     404   404    404     400
 """
-# Issue 21: a generation's parameters document ("Download parameters", "Use these
+# a generation's parameters document ("Download parameters", "Use these
 # settings") and recall by the SHA-256 of an original (alice's shared output's).
 RECALL = """
            params recall
@@ -135,7 +135,7 @@ COLUMNS = (
     + COLLECTIONS.split()[:10]
     + RECALL.split()[:2]
 )
-# The staff reviewer (issue 9): staff holding the review permission see the review queue's
+# The staff reviewer: staff holding the review permission see the review queue's
 # items (moderated failures) and nothing else of other people's, so none of alice's work
 # here; tests/generations/test_access.py and tests/moderation cover what they do see.
 REVIEWER_PERMISSION = ("moderation", "review_moderatedfailure")

@@ -10,6 +10,9 @@ import zlib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from studio.uploads import staging
+from studio.uploads.models import StagedUpload
+from studio.uploads.validation import NormalisedImage
 from tests.images import image_bytes as image_bytes  # the one image helper
 
 
@@ -70,3 +73,9 @@ def upload(name: str, content: bytes, content_type: str = "image/png") -> Simple
 
 def png_upload(name: str = "ref.png", size=(64, 48), color=(200, 30, 60)) -> SimpleUploadedFile:
     return upload(name, image_bytes("PNG", size=size, color=color))
+
+
+def staged_for(user, name="kept.png", color=(1, 2, 3)) -> StagedUpload:
+    """A small PNG kept for `user` as a failed form's upload would be."""
+    content = image_bytes("PNG", size=(32, 16), color=color)
+    return staging.stage(user, NormalisedImage(content, "image/png", 32, 16, name))

@@ -6,16 +6,10 @@ from django.utils import timezone
 
 from studio.uploads import staging
 from studio.uploads.models import StagedUpload
-from studio.uploads.validation import NormalisedImage
 
-from .helpers import image_bytes
+from .helpers import staged_for
 
 pytestmark = pytest.mark.django_db
-
-
-def staged_for(user, name="kept.png", color=(1, 2, 3)) -> StagedUpload:
-    content = image_bytes("PNG", size=(32, 16), color=color)
-    return staging.stage(user, NormalisedImage(content, "image/png", 32, 16, name))
 
 
 def test_stage_keeps_file_under_staged_with_a_random_name(owner):

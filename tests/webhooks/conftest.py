@@ -3,7 +3,7 @@ from django.test import TestCase
 
 from studio.webhooks import queue as webhooks_queue
 from studio.webhooks.models import Endpoint
-from tests.conftest import TaskRecorder
+from tests.task_recorder import TaskRecorder
 from tests.webhooks.receiver import Receiver
 
 

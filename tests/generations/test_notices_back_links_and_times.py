@@ -1,5 +1,7 @@
-"""What a browser trial of the studio found (issue 7), at the level of the HTML the
-server sends; what needs a browser is in tests/browser/test_trial_defects.py."""
+"""The submit notice, the edit button's words, drafts, Back links that keep the gallery's
+filters and pages, the ticking clock's start, local times and the review queue's links, at
+the level of the HTML the server sends; what needs a browser is in
+tests/browser/test_drafts_focus_and_local_times.py."""
 
 from __future__ import annotations
 

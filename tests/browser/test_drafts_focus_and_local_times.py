@@ -1,6 +1,6 @@
-"""Defects a browser trial found (issue 7) that only a browser shows: the draft kept across
-an ended session, the sticky bar, focus after Load more, Back from a detail page, the
-source drop, the ticking clock, local times and the review queue's width."""
+"""What only a browser shows of the composer and the gallery: the draft kept across an ended
+session, the sticky bar, focus after Load more, Back from a detail page, the source drop,
+the ticking clock, local times and the review queue's width."""
 
 from __future__ import annotations
 
@@ -13,14 +13,11 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from studio.generations.models import Generation, State
+from tests.browser.pages import CARDS, PASSWORD
 from tests.generations.helpers import make_generation
 from tests.images import image_bytes
 
-from .conftest import PASSWORD
-
 pytestmark = pytest.mark.browser
-
-CARDS = "#gallery [data-generation-id]"
 
 
 def test_an_ended_session_sends_htmx_to_log_in_and_the_draft_survives(

@@ -1,6 +1,6 @@
-"""What a second browser trial tripped over that only a browser shows: the usage page on a
-phone and a desktop, the review queue with a real queue's data, the composer's sticky footer,
-the viewer's buttons, the compare page, the phone's top bar and files the form marked bad."""
+"""Layout that only a browser shows: the usage page on a phone and a desktop, the review
+queue with a real queue's data, the composer's sticky footer, the viewer's buttons, the
+compare page, the phone's top bar and files the form marked bad."""
 
 from __future__ import annotations
 
