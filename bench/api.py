@@ -1,4 +1,4 @@
-"""The JSON API's cost and its waits (issue 19's benchmark), on a throwaway SQLite database
+"""The JSON API's cost and its waits, on a throwaway SQLite database
 with the simulator and no worker: the bench itself finishes the jobs, so only the API is
 measured.
 

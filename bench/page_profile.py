@@ -1,4 +1,4 @@
-"""The studio page's CPU, in-process (issue 24's second target): DEBUG off, a gallery of 24
+"""The studio page's CPU, in-process: DEBUG off, a gallery of 24
 cards of which 4 in flight, the page requested through Django's test client (every
 middleware, the session and the user from the database), on a throwaway SQLite database.
 

@@ -1,4 +1,4 @@
-"""The pipeline's added latency and GETs per job for `make bench` (issue 10), for a spread
+"""The pipeline's added latency and GETs per job for `make bench`, for a spread
 of job durations (10-90 s) and for predictable ones (40 s +-20 %), against a plain 2 s
 poll in the same run.
 
@@ -19,7 +19,7 @@ For each kind a warm-up wave (BENCH_WARMUP, default 10) teaches the studio the d
 (learned per model and type from completed rows); then BENCH_JOBS (default 50) jobs are
 submitted at once; then a plain 2 s poll (a thread per job in this process: POST, GET every
 2 s, then the same download and store code) runs on the same durations, after it, so
-neither slows the other down. Targets (issue 10): p95 <= 2.5 s at <= 0.5 GET per s of job
+neither slows the other down. Targets: p95 <= 2.5 s at <= 0.5 GET per s of job
 for the spread, at <= 0.3 for the predictable jobs. BENCH_KINDS="spread" or "predictable"
 runs one kind only. The provider's GET limit is set to 50 a second for this run (see below).
 """

@@ -1,4 +1,4 @@
-"""500 jobs at once for `make bench` (issue 10): two `studio_worker` processes, the fake
+"""500 jobs at once for `make bench`: two `studio_worker` processes, the fake
 provider (bench/fake_upstream.py, its own process) with a fixed short job time.
 
 The jobs are created through the service layer (`services.create_generation`, as the web

@@ -1,4 +1,4 @@
-"""Worker memory for `make bench` (issue 10): the peak RSS of a `studio_worker` while it
+"""Worker memory for `make bench`: the peak RSS of a `studio_worker` while it
 downloads and thumbnails 2048-px PNGs of random noise (incompressible, about 12.6 MB each:
 larger than real outputs), several at once. Target: under 200 MB.
 

@@ -4,12 +4,12 @@ members". Every view, partial, poll and file download asks here; the team rules
 themselves (membership, roles) and the team look-ups belong to `studio.teams`
 (`studio.teams.access`, named here too so that generations' views ask one module).
 
-The rule (issue 8):
+The rule:
 - a generation is seen by its author, by every member of the team it is shared with
   (viewer, editor, owner), by superusers, and by reviewers (staff holding
   `moderation.review_moderatedfailure`, the Reviewers group) while it is in the review
   queue (a moderated failure): its detail page and input files, nothing else of other
-  people's; `generations.view_generation` opens nothing here (issue 9);
+  people's; `generations.view_generation` opens nothing here;
 - anyone who sees it may star it (the star is theirs) and remix it into their own work;
 - its author may share it with a team where they are editor or owner, and unshare it
   (even after leaving that team); a team owner may take any item out of the team gallery;

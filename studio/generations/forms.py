@@ -146,7 +146,7 @@ class GenerationForm(ComposerDisplay, forms.Form):
         help_text="Variations of this prompt, each its own job and its own price.",
     )
 
-    # Lineage (issue 7): a Remix or "Edit this image" form says what it came from. Hidden,
+    # Lineage: a Remix or "Edit this image" form says what it came from. Hidden,
     # and checked against access in clean_derived_from: no one may claim a parent they
     # cannot see (such a claim is dropped, as if it had not been sent).
     derived_from = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -1,4 +1,4 @@
-"""Where a generation came from and what was made from it (issue 7): "Edit of #12",
+"""Where a generation came from and what was made from it: "Edit of #12",
 "Remix of #9" and, the other way, "Edited in #15", "Remixed in #16". Each link is shown
 only to someone who may see the generation at its other end (access.py)."""
 
