@@ -353,18 +353,22 @@ def test_edit_this_image_opens_an_edit_with_the_output_as_source(
 # --- 6. a bad upload keeps the rest of the form -----------------------------------------
 
 
-def test_bad_upload_names_the_file_and_keeps_everything_else(logged_in_page: Page):
+def test_bad_upload_names_the_file_and_keeps_everything_else(logged_in_page: Page, settings):
+    # A file the page cannot judge (it checks type, bytes and whether it draws, not pixels),
+    # so the server's answer is what names it.
+    settings.UPLOAD_MAX_PIXELS = 1000  # the live server runs in this process: it sees this
     page = logged_in_page
     navigations = watch_navigation(page)
     form = page.locator("#composer-form")
     form.locator("[name=prompt]").fill("a glass teapot on a windowsill")
     form.locator("[name=model]").select_option("uni-1-max")
     form.locator('[name=aspect_ratio][value="16:9"]').check()
-    good = image_bytes("PNG", size=(80, 45), color=(30, 160, 90))
+    good = image_bytes("PNG", size=(32, 18), color=(30, 160, 90))
+    too_big = image_bytes("PNG", size=(80, 45), color=(200, 200, 40))
     form.locator("input[name=image_ref]").set_input_files(
         [
             {"name": "teapot-ref.png", "mimeType": "image/png", "buffer": good},
-            {"name": "notes.png", "mimeType": "image/png", "buffer": b"remember the milk\n"},
+            {"name": "notes.png", "mimeType": "image/png", "buffer": too_big},
         ]
     )
     form.locator("button[type=submit]").click()
@@ -398,7 +402,7 @@ def test_bad_upload_names_the_file_and_keeps_everything_else(logged_in_page: Pag
     assert [(r.role, r.original_name, r.media_type) for r in refs] == [
         ("reference", "teapot-ref.png", "image/png")
     ]
-    assert (refs[0].width, refs[0].height) == (80, 45)
+    assert (refs[0].width, refs[0].height) == (32, 18)
     # The errors of the failed attempt are gone; the settings stay for the next one.
     expect(summary).to_have_count(0)
     expect(form.locator(".errorlist")).to_have_count(0)
@@ -578,7 +582,9 @@ def test_an_error_answer_to_an_htmx_submit_is_shown_and_the_form_kept(
     page = logged_in_page
     form = page.locator("#composer-form")
     form.locator("[name=prompt]").fill("a heavy request")
-    big = {"name": "big.png", "mimeType": "image/png", "buffer": b"\0" * 1_200_000}
+    # A real image (the page would leave out one it cannot draw) made heavy by trailing bytes.
+    heavy = image_bytes("PNG", size=(16, 16)) + b"\0" * 1_200_000
+    big = {"name": "big.png", "mimeType": "image/png", "buffer": heavy}
     form.locator("input[name=image_ref]").set_input_files([big])
     form.locator("button[type=submit]").click()
     expect(page.locator("#toast")).to_be_visible()

@@ -165,6 +165,9 @@ def _retry(request: HttpRequest, gen: Generation) -> tuple[HttpResponse, list[in
         return _retry_refused(request, gen, refused), None
     announcement = "Retrying: a new generation was submitted."
     if request.htmx:
+        # The old card is drawn again with the key this post spent, so a second click on
+        # its Retry is answered with this one's result instead of making another job.
+        gen.spent_submission_key = submission_keys.posted(request)
         return new_cards(request, [new], announcement, redrawn=[gen]), [new.pk]
     messages.success(request, announcement)
     return redirect("generation-detail", new.pk), [new.pk]
