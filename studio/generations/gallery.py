@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from studio.upstream import facts
 
 from . import search
-from .models import IN_FLIGHT, Generation, State
+from .models import Generation, State
 
 PAGE_SIZE = 24
 ACTIVE = "active"  # the state filter's value for "anything still in flight"
@@ -65,7 +65,7 @@ class Filters:
         if self.q:
             qs = search.matching(qs, self.q)
         if self.state:
-            qs = qs.filter(state__in=IN_FLIGHT if self.state == ACTIVE else [self.state])
+            qs = qs.in_flight() if self.state == ACTIVE else qs.filter(state=self.state)
         same = {"model": self.model, "type": self.type, "aspect_ratio": self.ratio}
         same |= {"style": self.style, "team__slug": self.team}
         qs = qs.filter(**{field: value for field, value in same.items() if value})

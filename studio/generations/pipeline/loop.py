@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .. import metrics, provider_budget, timing, transitions
-from ..models import AT_PROVIDER, UNSENT, Generation, PollLease, State
+from ..models import UNSENT, Generation, PollLease, State
 from ..transitions import Fence
 from .polling import Handoff, downloading, fetch_outputs, poll_one, release_download
 from .rows import due_in
@@ -104,7 +104,7 @@ def next_due(*, sends_after: datetime | None = None) -> datetime | None:
     from `sends_after` at the earliest (when the request budget will let one go)."""
     scheduled = Generation.objects.filter(next_attempt_at__isnull=False)
     first_poll = (
-        scheduled.filter(state__in=AT_PROVIDER)
+        scheduled.at_provider()
         .exclude(pk__in=downloading())
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)

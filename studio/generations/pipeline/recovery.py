@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_q.models import Failure
 
 from .. import transitions
-from ..models import AT_PROVIDER, Generation, RequestBudget, State, WorkerHeartbeat
+from ..models import AT_PROVIDER, UNSENT, Generation, RequestBudget, State, WorkerHeartbeat
 from .loop import any_in_flight
 from .rows import ensure_poller
 
@@ -66,8 +66,7 @@ def redrive(*, at_start: bool = False) -> list[str]:
     )
     # Held back by the request budget (or never sent) for too long: say so, never wait on.
     report += _fail_each(
-        Q(state=State.PENDING, submit_claimed_at__isnull=True, upstream_id="")
-        & Q(created_at__lt=now - timedelta(seconds=settings.PENDING_MAX_SECONDS)),
+        UNSENT & Q(created_at__lt=now - timedelta(seconds=settings.PENDING_MAX_SECONDS)),
         "timed_out",
         f"Not sent: it waited more than {settings.PENDING_MAX_SECONDS / 60:.0f} minutes for "
         "a free slot under the provider's request limits.",
