@@ -91,7 +91,7 @@ def collection_page(request: HttpRequest, collection_id: int) -> HttpResponse:
     filters = generation_gallery.Filters.from_request(request.GET)
     shown = filters.apply(access.items_of(request.user, collection), user=request.user)
     page = gallery.page_of(shown, request.GET.get("cursor"))
-    page.items = generation_access.mark_for(request.user, page.items)
+    page.items = generation_access.for_viewer(request.user, page.items)
     query = filters.querystring()
     more = f"{url}?cursor={page.next_cursor}" + (f"&{query}" if query else "")
     editable = access.may_change(request.user, collection)

@@ -110,7 +110,7 @@ def get_generation_for(user, generation_id, *, write: bool = False) -> Generatio
         raise Http404("No such generation") from None
 
 
-def mark_for(user, generations: Iterable[Generation]) -> list[Generation]:
+def for_viewer(user, generations: Iterable[Generation]) -> list[Generation]:
     """The generations, each told what this viewer may do with it, for the card template:
     `is_own` (no author line), `can_change` (retry, delete), `can_share` (the share menu),
     `can_unshare`, `is_starred` (this viewer's star). Two queries for any number of cards

@@ -146,10 +146,10 @@ def test_get_generation_for_a_bad_id_is_404(people, bad_id):
         access.get_generation_for(people["author"], bad_id)
 
 
-def test_mark_for_tells_the_card_what_this_viewer_may_do(people, shared, private):
-    mine = access.mark_for(people["author"], [shared, private])
+def test_for_viewer_tells_the_card_what_this_viewer_may_do(people, shared, private):
+    mine = access.for_viewer(people["author"], [shared, private])
     assert [(g.is_own, g.can_change) for g in mine] == [(True, True), (True, True)]
-    [seen] = access.mark_for(people["editor"], [Generation.objects.get(pk=shared.pk)])
+    [seen] = access.for_viewer(people["editor"], [Generation.objects.get(pk=shared.pk)])
     assert (seen.is_own, seen.can_change) == (False, False)
 
 

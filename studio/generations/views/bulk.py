@@ -18,7 +18,7 @@ from .. import access, bulk
 @require_GET
 def batch_compare(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The images of one batch side by side, each with its state and actions."""
-    members = access.mark_for(request.user, access.batch_members_for(request.user, batch_id))
+    members = access.for_viewer(request.user, access.batch_members_for(request.user, batch_id))
     batch = members[0].batch
     context = {
         "batch": batch,

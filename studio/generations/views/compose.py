@@ -152,8 +152,8 @@ def new_cards(
     `redrawn` cards already on the page are drawn again in place (a retried batch member
     left its slot, so its old card no longer says "3 of 4")."""
     context = {
-        "generations": access.mark_for(request.user, gens),
-        "redrawn": access.mark_for(request.user, redrawn or []),
+        "generations": access.for_viewer(request.user, gens),
+        "redrawn": access.for_viewer(request.user, redrawn or []),
         "announcement": announcement,
     }
     return render(request, "generations/_gallery.html#new-card", context)

@@ -38,7 +38,7 @@ def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) 
         request.GET.get("cursor"),
         through=request.GET.get("through"),
     )
-    page.items = access.mark_for(request.user, batches.grouped(page.items))
+    page.items = access.for_viewer(request.user, batches.grouped(page.items))
     query = filters.querystring()
     more = f"{url}?cursor={page.next_cursor}" + (f"&{query}" if query else "")
     return {
@@ -167,7 +167,7 @@ def _team_news(request: HttpRequest, team: Team, url: str) -> HttpResponse:
         .prefetch_related("outputs")
         .order_by("shared_at", "id")[: gallery.PAGE_SIZE]
     )
-    items = access.mark_for(request.user, new)
+    items = access.for_viewer(request.user, new)
     if not items:
         return HttpResponse(status=204)
     context = {
@@ -215,7 +215,7 @@ def _studio_news(request: HttpRequest, url: str) -> HttpResponse:
         .prefetch_related("outputs")
         .order_by("created_at", "id")[: gallery.PAGE_SIZE]
     )
-    items = access.mark_for(request.user, new)
+    items = access.for_viewer(request.user, new)
     if not items:
         return HttpResponse(status=204)
     newest = max(since, items[-1].created_at)
@@ -257,7 +257,7 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     if not changed and not gone:
         return HttpResponse(status=204)
     cards = visible.filter(pk__in=changed).select_related("user", "team", "batch", "api_token")
-    gens = access.mark_for(request.user, cards.prefetch_related("outputs"))
+    gens = access.for_viewer(request.user, cards.prefetch_related("outputs"))
     finished = [g for g in gens if g.state in FINAL]
     # A team page's poll says so: its cards name their authors.
     team_slug = request.GET.get("team", "")[:100]

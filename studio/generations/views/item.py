@@ -30,7 +30,7 @@ def detail(request: HttpRequest, generation_id: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, gen: Generation) -> dict:
-    [gen] = access.mark_for(request.user, [gen])
+    [gen] = access.for_viewer(request.user, [gen])
     back_team = Team.objects.for_member(request.user).filter(slug=request.GET.get("team", ""))
     back_team = back_team.first()
     back_url, back_label = _back_link(request, back_team)
@@ -85,7 +85,7 @@ def _neighbour_links(request: HttpRequest, gen: Generation, team: Team | None) -
 
 def _card(request: HttpRequest, gen: Generation) -> HttpResponse:
     """The card again after an action, drawn for the gallery it sits in."""
-    [gen] = access.mark_for(request.user, [gen])
+    [gen] = access.for_viewer(request.user, [gen])
     team_slug = request.POST.get("from_team", "")
     return render(request, "generations/_card.html", {"gen": gen, "team_slug": team_slug})
 
