@@ -2,8 +2,9 @@
 // tab) at a slow interval, and only while the tab is visible: a hidden tab sends nothing;
 // coming back asks once at once, then on the interval again. The request itself is htmx's
 // (hx-get on #team-news or #studio-news, answered 204 when nothing is new), fired by the
-// "news" event. The studio's check also names the cards already at the top of the page
-// (`have`), so a card this tab drew itself is not sent again.
+// "news" event, with the filter form's current values. The studio's check also names the
+// cards already at the top of the page (`have`), so a card this tab drew itself is not sent
+// again.
 (function () {
   let timer = null;
 
@@ -32,7 +33,16 @@
 
   document.addEventListener("htmx:configRequest", (event) => {
     const elt = event.detail.elt;
-    if (!elt || elt.id !== "studio-news") return;
+    if (!elt || (elt.id !== "studio-news" && elt.id !== "team-news")) return;
+    // The filters in effect now (the form's: the gallery may have been filtered since it
+    // was drawn), so that only cards the filtered gallery would show come in.
+    const form = document.querySelector("#gallery-panel form.filters");
+    if (form) {
+      new FormData(form).forEach((value, name) => {
+        if (value !== "") event.detail.parameters[name] = value;
+      });
+    }
+    if (elt.id !== "studio-news") return;
     const cards = Array.from(document.querySelectorAll("#gallery [data-generation-id]")).slice(0, 100);
     event.detail.parameters.have = cards.map((card) => card.dataset.generationId).join(",");
   });

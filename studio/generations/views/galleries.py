@@ -112,7 +112,7 @@ def studio_context(request: HttpRequest) -> dict:
     context = _gallery_context(request, own, url=reverse("studio"))
     # The slow check for rows made elsewhere (the API, another tab), from now on.
     since = timezone.now()
-    context["news_url"] = _news_url(context["gallery_url"], context["filters"], since, key=NEWS)
+    context["news_url"] = _news_url(context["gallery_url"], since, key=NEWS)
     context["news_seconds"] = settings.GALLERY_NEWS_SECONDS
     return context
 
@@ -146,14 +146,15 @@ def team_gallery(request: HttpRequest, slug: str) -> HttpResponse:
     context = _gallery_context(request, access.team_generations(team), url=url, team=team)
     if _wants_gallery_page(request):
         return _gallery_page(request, context)
-    context["news_url"] = _news_url(url, context["filters"], timezone.now())
+    context["news_url"] = _news_url(url, timezone.now())
     context["news_seconds"] = settings.TEAM_NEWS_SECONDS
     return render(request, "generations/team.html", context)
 
 
-def _news_url(url: str, filters: gallery.Filters, since, *, key: str = "shared_after") -> str:
-    query = filters.querystring()
-    return f"{url}?{urlencode({key: since.isoformat()})}" + (f"&{query}" if query else "")
+def _news_url(url: str, since, *, key: str = "shared_after") -> str:
+    """A slow check's address. The filters are not in it: news.js adds the filter form's
+    current ones to each check, as the gallery may have been filtered since it was drawn."""
+    return f"{url}?{urlencode({key: since.isoformat()})}"
 
 
 def _team_news(request: HttpRequest, team: Team, url: str) -> HttpResponse:
@@ -174,7 +175,7 @@ def _team_news(request: HttpRequest, team: Team, url: str) -> HttpResponse:
         "items": list(reversed(items)),  # the newest ends up first in the gallery
         "team": team,
         "team_slug": team.slug,
-        "news_url": _news_url(url, filters, items[-1].shared_at),
+        "news_url": _news_url(url, items[-1].shared_at),
         "news_seconds": settings.TEAM_NEWS_SECONDS,
     }
     return render(request, "generations/team.html#news", context)
@@ -221,7 +222,7 @@ def _studio_news(request: HttpRequest, url: str) -> HttpResponse:
     newest = max(since, items[-1].created_at)
     context = {
         "items": list(reversed(items)),  # the newest ends up first in the gallery
-        "news_url": _news_url(url, filters, newest, key=NEWS),
+        "news_url": _news_url(url, newest, key=NEWS),
         "news_seconds": settings.GALLERY_NEWS_SECONDS,
     }
     return render(request, "generations/studio.html#news", context)
