@@ -11,7 +11,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from studio.api import tokens
-from tests.browser.test_studio_live import CARDS, assert_no_navigation, watch_navigation
+from tests.browser.pages import CARDS, assert_no_navigation, watch_navigation
 from tests.generations.helpers import make_generation
 
 pytestmark = pytest.mark.browser
