@@ -104,7 +104,8 @@
   let touch = null;
   document.addEventListener("touchstart", (event) => {
     const box = viewer();
-    if (!box || !box.open || event.touches.length !== 1) return;
+    // A zoomed image is panned by a drag (static/js/zoom.js), not swiped past.
+    if (!box || !box.open || event.touches.length !== 1 || "zoomed" in box.dataset) return;
     touch = { x: event.touches[0].clientX, y: event.touches[0].clientY };
   }, { passive: true });
   document.addEventListener("touchend", (event) => {
