@@ -74,8 +74,6 @@
     updateCount();
   }, true);
 
-  // One confirmation for a bulk delete, saying how many (the server asks on a page of its
-  // own when this never ran).
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!form.matches || !form.matches("[data-bulk-form]")) return;
@@ -84,20 +82,6 @@
     // gallery as it is now.
     const next = form.querySelector("[data-bulk-next]");
     if (next) next.value = location.pathname + location.search;
-    const old = form.querySelector('input[name="confirm"]');
-    if (old) old.remove();
-    if (!submitter || submitter.value !== "delete") return;
-    const n = selected().length;
-    const what = n === 1 ? "this image" : "these " + n + " images";
-    if (!window.confirm("Delete " + what + " and their files? This cannot be undone.")) {
-      event.preventDefault();
-      return;
-    }
-    const confirm = document.createElement("input");
-    confirm.type = "hidden";
-    confirm.name = "confirm";
-    confirm.value = "1";
-    form.appendChild(confirm);
   });
 
   // Cards swapped in (poll, load more, a new submit) keep the count honest.

@@ -63,9 +63,10 @@ def get_collection_for(user, collection_id, *, write: bool = False) -> Collectio
 def collectable_generations(user, collection: Collection) -> QuerySet[Generation]:
     """What may be shown in (and added to) `collection`, for anyone who sees it."""
     if collection.team_id is not None:
-        return Generation.objects.filter(team_id=collection.team_id)
+        return Generation.objects.kept().filter(team_id=collection.team_id)
     owner = collection.user
-    return Generation.objects.filter(Q(user=owner) | Q(team__in=Team.objects.for_member(owner)))
+    mine = Q(user=owner) | Q(team__in=Team.objects.for_member(owner))
+    return Generation.objects.kept().filter(mine)
 
 
 def items_of(user, collection: Collection) -> QuerySet[Generation]:

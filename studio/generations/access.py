@@ -48,20 +48,21 @@ def is_reviewer(user) -> bool:
 def visible_generations(user) -> QuerySet[Generation]:
     if not user.is_authenticated:
         return Generation.objects.none()
+    # Nothing in the trash, for anyone (studio.generations.trash lists it to its author).
     if user.is_superuser:
-        return Generation.objects.all()
+        return Generation.objects.kept()
     mine = Q(user=user) | Q(team__in=Team.objects.for_member(user))
     if is_reviewer(user):
         # What they judge, and only that: the queue's items (their inputs with them).
         mine |= MODERATED_FAILURE
-    return Generation.objects.filter(mine)
+    return Generation.objects.kept().filter(mine)
 
 
 def own_generations(user) -> QuerySet[Generation]:
     """The user's own work, shared or not: what the studio's gallery lists."""
     if not user.is_authenticated:
         return Generation.objects.none()
-    return Generation.objects.filter(user=user)
+    return Generation.objects.kept().filter(user=user)
 
 
 def is_author(user, generation: Generation) -> bool:
@@ -148,7 +149,7 @@ def for_viewer(user, generations: Iterable[Generation]) -> list[Generation]:
 
 def team_generations(team: Team) -> QuerySet[Generation]:
     """What a team's gallery lists; `team` comes from get_team_for."""
-    return Generation.objects.filter(team=team)
+    return Generation.objects.kept().filter(team=team)
 
 
 def batch_members_for(user, batch_id) -> list[Generation]:

@@ -80,7 +80,11 @@ def signed_output(request: HttpRequest, value: str) -> HttpResponse:
         )
     except (signing.BadSignature, ValueError, TypeError):
         raise Http404("This link is not valid, or it has expired.") from None
-    out = Output.objects.filter(generation_id=generation_id, position=position).first()
+    out = (
+        Output.objects.filter(generation_id=generation_id, position=position)
+        .filter(generation__trashed_at__isnull=True)
+        .first()
+    )
     if out is None:
         raise Http404("This image is no longer there.")
     return file_response(out.file, content_type=out.media_type, max_age=300)

@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from studio.core.media import extension_for
 from studio.teams.models import Team
 
-from . import access, parameters, services, zips
+from . import access, parameters, services, trash, zips
 from .models import Generation, Output, State
 
 ACTIONS = ("download", "share", "unshare", "favourite", "unfavourite", "delete")
@@ -36,7 +36,7 @@ DONE = {
     "unshare": "unshared",
     "favourite": "starred",
     "unfavourite": "unstarred",
-    "delete": "deleted",
+    "delete": "moved to the trash",
 }
 
 
@@ -124,9 +124,9 @@ def apply(*, user, action: str, ids: list[int], team_slug: str = "") -> Outcome:
     outcome = Outcome(action)
     with transaction.atomic():
         if action == "delete":
-            for gen in _split(user, ids, access.may_change, outcome):
-                services.delete_generation(gen)
-                outcome.done.append(gen)
+            # To the trash, as a single Delete: restorable for 30 days.
+            outcome.done.extend(_split(user, ids, access.may_change, outcome))
+            trash.trash(outcome.done)
         elif action in ("favourite", "unfavourite"):
             # A star is the person's own, on anything they see (access.may_favourite).
             for gen in _split(user, ids, access.may_favourite, outcome):

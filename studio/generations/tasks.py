@@ -14,7 +14,7 @@ from django.conf import settings
 
 from studio.core import logs
 
-from . import pipeline, queue
+from . import pipeline, queue, trash
 from .models import PollLease
 
 
@@ -61,3 +61,9 @@ def heartbeat(worker_id: str) -> str:
 def watchdog() -> str:
     """Run once a minute by a Schedule: re-drive whatever lost its task."""
     return "; ".join(pipeline.redrive()) or "ok"
+
+
+def purge_trash() -> str:
+    """Run hourly by the Schedule migration 0016 makes: files 30 days in the trash go."""
+    purged = trash.purge_due()
+    return f"{purged} trashed items purged" if purged else "ok"

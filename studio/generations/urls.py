@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import bulk, compose, files, galleries, item, parameters, searches
+from .views import bulk, compose, files, galleries, item, parameters, searches, trash
 
 # Everything about one generation, under /generations/<id>/ (its appeal is moderation's).
 one_generation = [
@@ -27,5 +27,9 @@ urlpatterns = [
     path("searches/", searches.save_search, name="saved-searches"),
     path("searches/<int:search_id>/delete/", searches.delete_search, name="saved-search-delete"),
     path("batches/<int:batch_id>/", bulk.batch_compare, name="batch-compare"),
+    path("trash/", trash.trash_page, name="trash"),
+    path("trash/restore/", trash.restore, name="trash-restore"),
+    path("trash/empty/", trash.empty, name="trash-empty"),
+    path("trash/<int:generation_id>/thumb/", trash.trash_thumbnail, name="trash-thumbnail"),
     path("generations/<int:generation_id>/", include(one_generation)),
 ]

@@ -101,7 +101,7 @@ def test_a_batch_of_four_completes_live_compares_and_zips_two_by_keyboard(
     ]
 
 
-def test_shift_click_select_all_and_one_confirmation_for_a_bulk_delete(
+def test_shift_click_select_all_and_a_bulk_delete_with_undo(
     logged_in_page: Page, live_server, user
 ):
     from tests.browser.pages import finished_generation
@@ -146,16 +146,14 @@ def test_shift_click_select_all_and_one_confirmation_for_a_bulk_delete(
     boxes.nth(4).click(modifiers=["Shift"])
     expect(page.locator("[data-selected-count]")).to_have_text("4 selected")
 
+    # No question asked: the trash keeps them, and the message has Undo.
     asked: list[str] = []
-
-    def answer(dialog) -> None:
-        asked.append(dialog.message)
-        dialog.accept()
-
-    page.once("dialog", answer)
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.locator('#bulk-form button[value="delete"]').click()
-    expect(page.locator(".messages")).to_contain_text("4 deleted")
-    assert len(asked) == 1 and "these 4 images" in asked[0]
-    assert sorted(Generation.objects.values_list("prompt", flat=True)) == sorted(
-        [gens[0].prompt, flying.prompt]
-    )
+    expect(page.locator(".messages")).to_contain_text("4 moved to the trash")
+    assert asked == []
+    kept = Generation.objects.kept().values_list("prompt", flat=True)
+    assert sorted(kept) == sorted([gens[0].prompt, flying.prompt])
+    page.locator(".messages").get_by_role("button", name="Undo").click()
+    expect(page.locator(".messages")).to_contain_text("Restored 4 items.")
+    expect(page.locator(CARDS)).to_have_count(6)

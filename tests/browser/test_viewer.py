@@ -96,9 +96,10 @@ def test_viewer_has_the_cards_actions_and_stars_from_it(logged_in_page: Page, us
     _shows(page, gen)
     assert_accessible(page, live_server, "the open viewer")  # contrast and names, by axe
     actions = page.locator("#viewer [data-viewer-actions]")
-    for name in ["Use as reference", "Download", "Remix", "Edit this image", "Delete"]:
+    for name in ["Use as reference", "Download", "Remix", "Edit this image"]:
         expect(actions.get_by_role("link", name=name)).to_be_visible()
     expect(actions.get_by_role("button", name="Copy prompt")).to_be_visible()
+    expect(actions.get_by_role("button", name="Delete")).to_be_visible()  # to the trash
     expect(actions.get_by_role("link", name="Download")).to_have_attribute(
         "href", f"/generations/{gen.pk}/outputs/0/?download=1"
     )
@@ -220,7 +221,7 @@ def test_viewer_in_a_team_gallery_moves_through_the_teams_cards(
     _shows(page, theirs)
     # Not theirs to delete; the prefill link opens the studio with it as a reference.
     actions = page.locator("#viewer [data-viewer-actions]")
-    expect(actions.get_by_role("link", name="Delete")).to_have_count(0)
+    expect(actions.get_by_role("button", name="Delete")).to_have_count(0)
     actions.get_by_role("link", name="Use as reference").click()
     expect(page).to_have_url(f"{live_server.url}/?reference={theirs.pk}&output=0")
     kept = page.locator('#composer-form [data-thumbs="image_ref"] [data-kept]')

@@ -47,12 +47,19 @@ def _logged_out(url: str):
     return draw
 
 
+def _trash(client: Client, gen: Generation, then: str) -> str:
+    """Delete `gen` (the message with Undo is on the next page), then draw `then`."""
+    client.post(f"/generations/{gen.pk}/delete/")
+    return client.get(then).content.decode()
+
+
 PAGES = [
     ("studio", _get(lambda gen: "/")),
     ("detail", _get(lambda gen: f"/generations/{gen.pk}/")),
     ("use-as-reference", _get(lambda gen: f"/?reference={gen.pk}&output=0")),
     ("team", _get(lambda gen: f"/teams/{gen.team.slug}/")),
-    ("delete", _get(lambda gen: f"/generations/{gen.pk}/delete/")),
+    ("deleted-with-undo", lambda client, gen: _trash(client, gen, "/")),
+    ("trash", lambda client, gen: _trash(client, gen, "/trash/")),
     ("webhooks", _get(lambda gen: "/settings/webhooks/")),
     ("login", _logged_out("/accounts/login/")),
     ("403", _error_page(defaults.permission_denied, PermissionDenied("Not yours."))),

@@ -163,7 +163,7 @@ def test_a_kept_upload_from_the_form_lands_on_the_bucket(owner_client, s3_media)
     assert staged.file.name in s3_media.names()
 
 
-def test_deleting_a_generation_removes_its_files_from_the_bucket(
+def test_emptying_the_trash_removes_a_generations_files_from_the_bucket(
     owner_client, owner, task_queue, s3_media, django_capture_on_commit_callbacks
 ):
     gen = finished(
@@ -177,7 +177,10 @@ def test_deleting_a_generation_removes_its_files_from_the_bucket(
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(f"/generations/{gen.pk}/delete/")
     assert response.status_code == 302
-    assert not Generation.objects.filter(pk=gen.pk).exists()
+    assert set(names) <= set(s3_media.names())  # in the trash: restorable, files kept
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post("/trash/empty/")
+    assert Generation.objects.get(pk=gen.pk).purged_at is not None  # the row stays (spend)
     assert not set(names) & set(s3_media.names())
 
 

@@ -74,7 +74,7 @@ def test_retry_refused_for_a_non_retryable_failure(owner_client, owner, task_que
     assert Generation.objects.count() == 1
 
 
-def test_delete_asks_then_removes_the_row_and_its_files(
+def test_delete_moves_to_the_trash_at_once_and_emptying_it_removes_the_files(
     owner_client, owner, task_queue, django_capture_on_commit_callbacks, settings
 ):
     gen = complete(
@@ -88,14 +88,18 @@ def test_delete_asks_then_removes_the_row_and_its_files(
         gen.outputs.get().thumbnail.path,
         gen.inputs.get().file.path,
     ]
-    confirm = owner_client.get(f"/generations/{gen.pk}/delete/")
-    assert "Delete this generation?" in confirm.content.decode()
-    assert Generation.objects.filter(pk=gen.pk).exists()
+    # No confirmation page any more: a GET changes nothing.
+    assert owner_client.get(f"/generations/{gen.pk}/delete/").status_code == 405
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(f"/generations/{gen.pk}/delete/")
     assert response.status_code == 302
-    assert not Generation.objects.filter(pk=gen.pk).exists()
+    assert Generation.objects.get(pk=gen.pk).trashed_at is not None
+    assert all(os.path.exists(f) for f in files)  # restorable for 30 days
+    assert owner_client.get(f"/generations/{gen.pk}/").status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post("/trash/empty/")
     assert not any(os.path.exists(f) for f in files)
+    assert Generation.objects.get(pk=gen.pk).purged_at is not None  # its spend still counts
 
 
 def test_only_the_owner_may_delete(client, owner, member, team, task_queue):

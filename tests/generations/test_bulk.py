@@ -32,27 +32,34 @@ def test_bulk_delete_skips_and_reports_what_is_not_yours(client, owner, member, 
     theirs = make_generation(member, prompt="a teammate's, shared")
     Generation.objects.filter(pk=theirs.pk).update(team=team)
     client.force_login(owner)
-    response = bulk(client, "delete", [*mine, theirs], confirm="1")
-    assert messages_of(response) == ["3 deleted, 1 was not yours."]
-    assert list(Generation.objects.values_list("pk", flat=True)) == [theirs.pk]
+    response = bulk(client, "delete", [*mine, theirs])
+    assert messages_of(response) == ["3 moved to the trash, 1 was not yours."]
+    assert list(Generation.objects.kept().values_list("pk", flat=True)) == [theirs.pk]
 
 
 def test_unknown_ids_count_as_not_yours(client, owner, outsider, task_queue):
     private = make_generation(outsider)
     mine = make_generation(owner)
     client.force_login(owner)
-    response = bulk(client, "delete", [mine, private, 999999], confirm="1")
-    assert messages_of(response) == ["1 deleted, 2 were not yours."]
-    assert Generation.objects.filter(pk=private.pk).exists()
+    response = bulk(client, "delete", [mine, private, 999999])
+    assert messages_of(response) == ["1 moved to the trash, 2 were not yours."]
+    assert Generation.objects.kept().filter(pk=private.pk).exists()
 
 
-def test_bulk_delete_asks_once_saying_how_many(owner_client, owner, task_queue):
+def test_bulk_delete_asks_nothing_and_its_message_has_undo(owner_client, owner, task_queue):
     gens = [make_generation(owner) for _ in range(4)]
-    response = owner_client.post(BULK, {"action": "delete", "ids": [g.pk for g in gens]})
+    ids = [g.pk for g in gens]
+    response = owner_client.post(BULK, {"action": "delete", "ids": ids}, follow=True)
     page = response.content.decode()
-    assert response.status_code == 200 and "Delete 4 images?" in page
-    assert page.count('name="ids"') == 4 and 'name="confirm" value="1"' in page
-    assert Generation.objects.count() == 4  # nothing deleted before the confirmation
+    assert Generation.objects.kept().count() == 0
+    ids_text = ",".join(map(str, ids))
+    assert re.search(
+        rf'<form method="post" action="/trash/restore/"[^>]*>.*?name="ids" value="{ids_text}"',
+        page,
+        re.S,
+    )
+    owner_client.post("/trash/restore/", {"ids": ids_text})
+    assert Generation.objects.kept().count() == 4
 
 
 def test_bulk_share_and_unshare_skip_and_report(client, owner, member, outsider, team, task_queue):

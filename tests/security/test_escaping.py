@@ -67,7 +67,8 @@ def test_the_author_sees_everything_escaped(client, hostile):
     detail = client.get(f"/generations/{done.pk}/").content.decode()
     assert "svg onload=alert(&quot;file&quot;)" in detail  # the file name, as text
     assert_escaped(client.get(f"/generations/{broken.pk}/").content.decode(), "failed", "reason")
-    assert_escaped(client.get(f"/generations/{done.pk}/delete/").content.decode(), "delete")
+    client.post(f"/generations/{done.pk}/delete/")
+    assert_escaped(client.get("/trash/").content.decode(), "trash", "prompt")
 
 
 def test_a_teammate_sees_author_team_prompt_and_reason_escaped(client, hostile):

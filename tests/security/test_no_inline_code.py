@@ -84,7 +84,7 @@ def test_no_page_needs_inline_code_or_eval(client, owner, team, staff):
         "detail completed": f"/generations/{done.pk}/",
         "detail failed": f"/generations/{broken.pk}/",
         "detail running": f"/generations/{running.pk}/",
-        "delete": f"/generations/{done.pk}/delete/",
+        "trash": "/trash/",
         "team gallery": f"/teams/{team.slug}/",
         "remix": f"/?remix={done.pk}",
         "poll": f"/gallery/poll/?ids={running.pk},{done.pk}",

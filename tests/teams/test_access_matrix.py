@@ -222,7 +222,7 @@ def _effects():
     return {
         "share": lambda w, u: Generation.objects.get(pk=w.private.pk).team_id == w.design.pk,
         "unshare": lambda w, u: Generation.objects.get(pk=w.shared.pk).team_id is None,
-        "delete": lambda w, u: not exists(Generation, pk=w.shared.pk),
+        "delete": lambda w, u: exists(Generation, pk=w.shared.pk, trashed_at__isnull=False),
         "retry": lambda w, u: exists(Generation, retry_of=w.failed),
         "favourite": lambda w, u: exists(Favourite, user=u, generation=w.shared),
         "bulk-star": lambda w, u: exists(Favourite, user=u, generation=w.shared),
@@ -364,6 +364,12 @@ NOT_IN_THE_MATRIX = {
     "webhook-delete": "a person's own endpoint (404 for anyone else); tests/webhooks",
     "webhook-replay": "a delivery to a person's own endpoint (404 for anyone else); tests/webhooks",
     "notification-settings": "a person's own e-mail switch (login required); tests/webhooks",
+    "trash": "a person's own trash (login required; only their own items); tests/generations/"
+    "test_trash",
+    "trash-restore": "restores only the person's own trashed items; tests/generations/test_trash",
+    "trash-empty": "empties only the person's own trash; tests/generations/test_trash",
+    "trash-thumbnail": "a thumbnail of the person's own trashed item (404 for anyone else); "
+    "tests/generations/test_trash",
     "signed-output": "the API's signed, expiring output URL (DESIGN.md's exception); "
     "tests/api/test_luma_shape",
     **{

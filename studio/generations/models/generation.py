@@ -116,6 +116,14 @@ class GenerationQuerySet(models.QuerySet):
         """Failed on content grounds: the review queue."""
         return self.filter(MODERATED_FAILURE)
 
+    def kept(self) -> GenerationQuerySet:
+        """Not in the trash: what every gallery, page, file and API answer may show."""
+        return self.filter(trashed_at__isnull=True)
+
+    def in_trash(self) -> GenerationQuerySet:
+        """Deleted, restorable: in the trash and its files not purged yet."""
+        return self.filter(trashed_at__isnull=False, purged_at__isnull=True)
+
     def due(self, now) -> GenerationQuerySet:
         """Whose next step (a send or a poll) is due at `now`, the most overdue first."""
         return self.filter(next_attempt_at__lte=now).order_by("next_attempt_at")
@@ -189,6 +197,10 @@ class Generation(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # In the trash since (not a job state: a trashed job still runs and still costs);
+    # purged: its files are gone, the row stays so that a month's spend never drops.
+    trashed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     # Pipeline bookkeeping.

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.core.http import next_url, text_error
 
 from .. import access, bulk
+from .trash import undo_tag
 
 
 @login_required
@@ -38,11 +39,13 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         ids = bulk.parse_ids(request.POST.getlist("ids"))
         if action == "download":
             return _zip_response(bulk.download(user=request.user, ids=ids))
-        if action == "delete" and request.POST.get("confirm") != "1":
-            # One confirmation for the lot, saying how many (the page's script asks it in
-            # a dialog; without script this page asks).
-            context = {"ids": ids, "count": len(ids), "next": back}
-            return render(request, "generations/bulk_delete.html", context)
+        if action == "delete":
+            # No confirmation: the message after it has Undo (the trash keeps them 30 days).
+            outcome = bulk.apply(user=request.user, action=action, ids=ids)
+            done = [g.pk for g in outcome.done]
+            tags = undo_tag(done) if done else ""
+            messages.success(request, outcome.message() + ".", extra_tags=tags)
+            return redirect(back)
         if plugged := bulk.plugged_in(action):
             message = plugged(user=request.user, ids=ids, data=request.POST)
         else:

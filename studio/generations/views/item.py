@@ -17,9 +17,10 @@ from django_htmx.http import reswap
 from studio.core.http import next_url, text_error
 from studio.teams.models import Team
 
-from .. import access, gallery, gate, lineage, services, submission_keys
+from .. import access, gallery, gate, lineage, services, submission_keys, trash
 from ..models import Generation, Reference
 from .compose import new_cards, refused_form, typed_form
+from .trash import trashed_message, undo_tag
 
 
 @login_required
@@ -193,12 +194,17 @@ def _retry_refused(
 
 
 @login_required
+@require_POST
 def delete(request: HttpRequest, generation_id: int) -> HttpResponse:
+    """To the trash, at once (no confirmation: Undo is one click away). htmx: the card goes
+    and the toast offers Undo; without script, back to the gallery it was deleted from,
+    filters and all, whose message has the Undo button."""
     gen = access.get_generation_for(request.user, generation_id, write=True)
-    if request.method == "POST":
-        services.delete_generation(gen)
-        messages.success(request, "The generation and its files were deleted.")
-        # Back to the gallery it was opened from, filters and all.
-        return redirect(next_url(request, reverse("studio")))
-    context = {"gen": gen, "thumb": gen.outputs.first(), "next": next_url(request, "")}
-    return render(request, "generations/delete.html", context)
+    ids = trash.trash([gen])
+    back = next_url(request, reverse("studio"))
+    if request.htmx:
+        undo_ids = ",".join(map(str, ids))
+        context = {"undo_ids": undo_ids, "message": trashed_message(len(ids)), "next": back}
+        return render(request, "generations/_trashed_toast.html", context)
+    messages.success(request, trashed_message(len(ids)), extra_tags=undo_tag(ids))
+    return redirect(back)
