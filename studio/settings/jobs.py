@@ -76,7 +76,8 @@ PIPELINE_DECODES = env_int("STUDIO_PIPELINE_DECODES", max(1, min(4, os.cpu_count
 DOWNLOAD_CLAIM_SECONDS = env_float("STUDIO_DOWNLOAD_CLAIM_SECONDS", 90.0)
 # A claimed submit older than this has lost its worker (above the POST's own timeouts).
 STUCK_SUBMIT_SECONDS = env_float("STUDIO_STUCK_SUBMIT_SECONDS", 90.0)
-JOB_MAX_SECONDS = 60 * 60
+# A job at the provider longer than this (whatever state it names) fails `timed_out`.
+JOB_MAX_SECONDS = env_float("STUDIO_JOB_MAX_SECONDS", 3600.0)
 THUMBNAIL_SIZE = 512
 
 # The provider's limits, shared by every worker (studio/generations/provider_budget.py); 0: none.

@@ -14,38 +14,16 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from studio.generations import services
 from studio.generations.models import FINAL, Generation, Output, State
 from studio.simulator.models import SimulatedJob
-from tests.generations.helpers import DEFAULTS
 from tests.worker import cluster_processes
 
-from .conftest import CEILING, OUTAGE_SECONDS, Stack
+from .conftest import OUTAGE_SECONDS, Stack
+from .helpers import create, finished, report, wait
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 FINISH_TIMEOUT = 90
-
-
-def create(owner, prompt: str, n: int = 1) -> list[Generation]:
-    return [
-        services.create_generation(user=owner, data={**DEFAULTS, "prompt": f"{prompt} #{i}"})
-        for i in range(n)
-    ]
-
-
-def wait(predicate, timeout: float, what: str) -> float:
-    started = time.monotonic()
-    while not predicate():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.2)
-    return time.monotonic() - started
-
-
-def finished(gens: list[Generation]) -> bool:
-    ids = [g.pk for g in gens]
-    return Generation.objects.filter(pk__in=ids, state__in=FINAL).count() == len(ids)
 
 
 def assert_guarantees(gens: list[Generation]) -> dict[int, int]:
@@ -73,11 +51,6 @@ def assert_guarantees(gens: list[Generation]) -> dict[int, int]:
                 rel = os.path.relpath(os.path.join(root, name), default_storage.path(""))
                 assert rel in kept, f"{rel} has no Output row"
     return posts
-
-
-def report(label: str, seconds: float) -> None:
-    print(f"\n[faults] {label}: recovered in {seconds:.1f} s (ceiling {CEILING:.0f} s)")
-    assert seconds <= CEILING
 
 
 def submitted(gens) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import responses
+from django.db.models import F
 from django.utils import timezone
 from django_q.models import Failure
 
@@ -331,3 +332,93 @@ def test_a_trimmed_post_budget_is_made_again_full(db, settings):
     assert not RequestBudget.objects.exists()
     assert provider_budget.take_post() == 0.0
     assert RequestBudget.objects.get().tokens == pytest.approx(5.0)
+
+
+# --- a loop that lost its lease, storage refusals, a database blip after a POST ---------
+
+
+def test_a_loop_that_loses_its_lease_cancels_its_downloads(db, settings):
+    settings.POLL_LEASE_RENEW_SECONDS = 0.05
+    assert PollLease.acquire("frozen-loop")
+    cancel = threading.Event()
+    keeper = loop._LeaseKeeper("frozen-loop", cancel)
+    keeper.start()
+    # Another worker took the lease over while this loop was paused.
+    PollLease.objects.filter(name=PollLease.POLLER).update(
+        holder="other-loop", fence=F("fence") + 1
+    )
+    assert cancel.wait(10)
+    assert not keeper.holds()
+    keeper.done.set()
+
+
+def test_no_other_loop_polls_a_row_while_its_download_may_run(
+    owner, task_queue, real_api, settings
+):
+    settings.DOWNLOAD_CLAIM_SECONDS = 10
+    settings.UPSTREAM_DOWNLOAD_DEADLINE_SECONDS = 40
+    handed = []
+    with responses.RequestsMock() as rsps:
+        gen = submitted(owner, task_queue, rsps)
+        rsps.get(f"{API}/generations/up-1", json=COMPLETED_ANSWER)
+        pipeline.poll_one(
+            Generation.objects.get(pk=gen.pk), handoff=lambda fn, *args: handed.append(args)
+        )
+    pipeline.polling.release_download(gen.pk)
+    gen.refresh_from_db()
+    claim = (gen.next_attempt_at - timezone.now()).total_seconds()
+    # Longer than the download may take (its deadline) and the lease: a loop that takes
+    # over cannot start a second download of the output while the first may still run.
+    assert claim > 40 + settings.POLL_LEASE_SECONDS - 1
+    assert len(handed) == 1
+
+
+def test_a_thumbnail_the_storage_refuses_is_retried_and_leaves_no_file(
+    owner, task_queue, real_api, settings, monkeypatch
+):
+    storage = Output.thumbnail.field.storage
+    real_save = storage.save
+
+    def thumbnail_refused(name, content, max_length=None):
+        if name.startswith("thumbs/"):
+            raise OSError(28, "No space left on device")
+        return real_save(name, content, max_length=max_length)
+
+    with responses.RequestsMock() as rsps:
+        gen = submitted(owner, task_queue, rsps)
+        rsps.get(f"{API}/generations/up-1", json=COMPLETED_ANSWER)
+        rsps.get(OUT_URL, body=image_bytes("PNG"), content_type="image/png")
+        with monkeypatch.context() as patch:
+            patch.setattr(storage, "save", thumbnail_refused)
+            pipeline.poll_one(Generation.objects.get(pk=gen.pk))
+        gen.refresh_from_db()
+        assert (gen.state, gen.download_failures) == (State.QUEUED, {"0": 1})
+        assert media_files(settings) == []
+        pipeline.poll_one(Generation.objects.get(pk=gen.pk))  # the storage is back
+    gen.refresh_from_db()
+    assert gen.state == State.COMPLETED and gen.outputs.count() == 1
+
+
+def test_the_answer_to_a_post_is_kept_through_a_database_blip(
+    owner, task_queue, real_api, monkeypatch
+):
+    from django.db import OperationalError
+
+    from studio.generations.pipeline import sending
+
+    real_apply = sending.apply_upstream
+    tries = []
+
+    def blip_once(*args, **kwargs):
+        tries.append(1)
+        if len(tries) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setattr(sending, "apply_upstream", blip_once)
+    with responses.RequestsMock() as rsps:
+        gen = submitted(owner, task_queue, rsps)
+    assert len(tries) == 2
+    gen.refresh_from_db()
+    assert (gen.state, gen.upstream_id) == (State.QUEUED, "up-1")
+    assert gen.submit_attempts == 1

@@ -142,9 +142,10 @@ class _LeaseKeeper(threading.Thread):
     frozen process (SIGSTOP) stops this thread too: the lease lapses, another worker takes
     it over with a higher fencing number, and the frozen loop's writes change nothing."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, cancel: threading.Event) -> None:
         super().__init__(name="lease", daemon=True)
         self.token = token
+        self.cancel = cancel
         self.done = threading.Event()
         self.lost = threading.Event()
 
@@ -153,7 +154,11 @@ class _LeaseKeeper(threading.Thread):
             while not self.done.wait(settings.POLL_LEASE_RENEW_SECONDS):
                 try:
                     if not PollLease.acquire(self.token):
+                        # Another loop holds it now (this one was frozen or cut off): its
+                        # downloads stop at their next chunk, so no output is fetched
+                        # twice at once; their writes would fail the fence anyway.
                         self.lost.set()
+                        self.cancel.set()
                         return
                 except Exception as exc:
                     # A database blip: try again; if it lasts, the lease lapses and the
@@ -218,9 +223,9 @@ def run_loop(
     result = "stopped"
     if not PollLease.acquire(token):
         return "lease lost"
-    keeper = _LeaseKeeper(token)
-    keeper.start()
     cancel = threading.Event()
+    keeper = _LeaseKeeper(token, cancel)
+    keeper.start()
     pool = ThreadPoolExecutor(max_workers=settings.PIPELINE_THREADS, thread_name_prefix="pipeline")
 
     handoff = _handoff_to(pool)
@@ -250,6 +255,8 @@ def run_loop(
             stop.wait(_sleep_before_next())
     finally:
         metrics.LEASE_HELD.set(0)
+        if result == "lease lost":
+            cancel.set()
         _end(pool, stopping=stop.is_set(), cancel=cancel)
         keeper.done.set()
     return result

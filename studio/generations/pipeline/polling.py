@@ -24,7 +24,7 @@ from studio.upstream.client import get_client, new_request_id
 from studio.upstream.errors import DownloadError, UpstreamError
 
 from .. import metrics, outputs, timing, transitions
-from ..models import Generation, State
+from ..models import Generation, Output, State
 from ..transitions import AT_PROVIDER_ROW, Fence
 from .rows import due_in
 
@@ -103,7 +103,7 @@ def _poll(
     if answer.get("state") == "completed" and handoff is not None:
         # Not polled again while the download runs; if it is lost with its process, the
         # row is due again after this (at once when a worker starts: redrive).
-        gen.next_attempt_at = due_in(settings.DOWNLOAD_CLAIM_SECONDS)
+        gen.next_attempt_at = due_in(download_claim_seconds(len(answer.get("output") or [])))
         if transitions.write(gen, seen, fence=fence):
             with _downloading_lock:
                 if gen.pk in _downloading:
@@ -112,6 +112,15 @@ def _poll(
             handoff(fetch_outputs, gen.pk, answer.get("output") or [], done_at, fence, cancel)
         return
     apply_upstream(gen, answer, seen, fence=fence, provider_done=done_at)
+
+
+def download_claim_seconds(outputs: int) -> float:
+    """How long a handed-off download keeps its row from being polled (and downloaded)
+    again: longer than the download can take (each output's deadline) and than the lease
+    (a loop that lost it cancels its downloads at their next chunk), so a loop that takes
+    over never starts a second download of an output while the first may still run."""
+    longest = max(1, outputs) * settings.UPSTREAM_DOWNLOAD_DEADLINE_SECONDS
+    return max(settings.DOWNLOAD_CLAIM_SECONDS, longest + settings.POLL_LEASE_SECONDS)
 
 
 def provider_done_at(answer: dict, previous_poll: datetime | None, seen_at: datetime) -> datetime:
@@ -222,7 +231,7 @@ def complete(
     try:
         for position, item in enumerate(images):
             with get_client().download(item["url"], cancel=cancel) as fh:
-                stored.append(outputs.store_output(gen, position, fh))
+                stored.append(_store(gen, position, fh))
         gen.completed_at = timezone.now()
         gen.set_state(State.COMPLETED)
         gen.next_attempt_at = None
@@ -246,6 +255,21 @@ def complete(
         (time.monotonic() - started) * 1000,
     )
     return True
+
+
+def _store(gen: Generation, position: int, fh) -> Output:
+    """Keep one downloaded output. The storage refusing it (a full disk, an S3 5xx, the
+    thumbnail's write alone failing) is retried like a CDN failure: it may pass later, and
+    the provider's URL answers for an hour."""
+    try:
+        return outputs.store_output(gen, position, fh)
+    except outputs.OutputInvalid:
+        raise
+    except Exception as exc:
+        log.warning("generation %s: output %d could not be stored: %r", gen.pk, position, exc)
+        raise DownloadError(
+            None, f"the storage refused it ({exc.__class__.__name__})", retryable=True
+        ) from exc
 
 
 def _delete_stored(stored) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -72,13 +74,36 @@ def submit(generation_id: int) -> str:
         return "unknown outcome"
     except UpstreamError as exc:
         gen.note_request("POST", exc.request_id or request_id, exc.status)
-        return _submit_refused(gen, exc, mine)
+        refusal = exc
+        return _through_blips(gen, lambda: _submit_refused(gen, refusal, mine))
     except OSError as exc:
         # An input file went missing from our own storage: nothing was sent.
         transitions.fail(gen, "corrupt_input", f"an input image could not be read: {exc}", mine)
         return "failed: input"
     gen.note_request("POST", request_id, 201)
-    return _submit_accepted(gen, answer, mine)
+    return _through_blips(gen, lambda: _submit_accepted(gen, answer, mine))
+
+
+def _through_blips(gen: Generation, write: Callable[[], str]) -> str:
+    """Make the write that follows a POST's answer, again through a short database outage
+    (a failover, a 1-s cut): the POST went out, and an answer lost here would leave the row
+    claimed until the watchdog fails it `submit_interrupted`. Retried for a third of
+    STUCK_SUBMIT_SECONDS at most (the watchdog must never see a claim this could still
+    end); each write is guarded, so one that did commit before its error cannot apply
+    twice."""
+    deadline = time.monotonic() + settings.STUCK_SUBMIT_SECONDS / 3
+    delay = 0.2
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("generation %s: the database is away (%s); trying again", gen.pk, exc)
+            time.sleep(delay)
+            delay = min(2.0, delay * 2)
+            # A connection the outage broke is closed, so the next try opens a new one.
+            close_old_connections()
 
 
 def _refused_here(gen: Generation) -> tuple[str, str] | None:
@@ -132,7 +157,7 @@ def _submit_accepted(gen: Generation, answer: dict, mine: Q) -> str:
     gen.submitted_at = timezone.now()
     gen.poll_count = 0
     # Accepted is at the provider, whatever state it named (see apply_upstream).
-    if not apply_upstream(gen, answer, mine):
+    if not apply_upstream(gen, answer, mine) and not _already_written(gen):
         # The watchdog failed the row while the POST was out (a frozen worker, a slow
         # network): it stays failed, and nothing is sent again for it.
         log.warning(
@@ -143,6 +168,12 @@ def _submit_accepted(gen: Generation, answer: dict, mine: Q) -> str:
         return "accepted too late"
     ensure_poller()
     return f"submitted as {gen.upstream_id}"
+
+
+def _already_written(gen: Generation) -> bool:
+    """The row already carries this answer: an earlier try (_through_blips) committed it
+    before its error."""
+    return Generation.objects.filter(pk=gen.pk, upstream_id=gen.upstream_id).exists()
 
 
 def backoff(attempt: int) -> float:
