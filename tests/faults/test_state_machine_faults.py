@@ -56,11 +56,9 @@ STORAGE_OUTAGE_SECONDS = float(os.environ.get("FAULT_STORAGE_OUTAGE_SECONDS", "6
 JOB_MAX_SECONDS = os.environ.get("FAULT_JOB_MAX_SECONDS", "10")
 FINISH_TIMEOUT = 120
 
-# A download's deadline under the claim that keeps other loops off it (see polling.py).
-MACHINE_ENV = {
-    "STUDIO_UPSTREAM_DOWNLOAD_DEADLINE_SECONDS": "6",
-    "STUDIO_DOWNLOAD_CLAIM_SECONDS": "8",
-}
+# A download's claim (other loops keep off its row) longer than a lost lease takes to stop
+# the downloads of the loop that held it (the lease, 5 s, and a renewal, 1 s).
+MACHINE_ENV = {"STUDIO_DOWNLOAD_CLAIM_SECONDS": "10"}
 
 
 class Watcher(threading.Thread):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import responses
+from django.db import OperationalError
 from django.db.models import F
 from django.utils import timezone
 from django_q.models import Failure
@@ -352,25 +353,23 @@ def test_a_loop_that_loses_its_lease_cancels_its_downloads(db, settings):
     keeper.done.set()
 
 
-def test_no_other_loop_polls_a_row_while_its_download_may_run(
-    owner, task_queue, real_api, settings
+def test_a_loop_cut_off_from_the_database_past_its_lease_cancels_its_downloads(
+    db, settings, monkeypatch
 ):
-    settings.DOWNLOAD_CLAIM_SECONDS = 10
-    settings.UPSTREAM_DOWNLOAD_DEADLINE_SECONDS = 40
-    handed = []
-    with responses.RequestsMock() as rsps:
-        gen = submitted(owner, task_queue, rsps)
-        rsps.get(f"{API}/generations/up-1", json=COMPLETED_ANSWER)
-        pipeline.poll_one(
-            Generation.objects.get(pk=gen.pk), handoff=lambda fn, *args: handed.append(args)
-        )
-    pipeline.polling.release_download(gen.pk)
-    gen.refresh_from_db()
-    claim = (gen.next_attempt_at - timezone.now()).total_seconds()
-    # Longer than the download may take (its deadline) and the lease: a loop that takes
-    # over cannot start a second download of the output while the first may still run.
-    assert claim > 40 + settings.POLL_LEASE_SECONDS - 1
-    assert len(handed) == 1
+    settings.POLL_LEASE_RENEW_SECONDS = 0.05
+    settings.POLL_LEASE_SECONDS = 0.3
+    assert PollLease.acquire("cut-off-loop")
+
+    def database_away(token, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(PollLease, "acquire", database_away)
+    cancel = threading.Event()
+    keeper = loop._LeaseKeeper("cut-off-loop", cancel)
+    keeper.start()
+    # Past its lease another worker may hold it: the downloads stop, not only the writes.
+    assert cancel.wait(10)
+    assert not keeper.holds()
 
 
 def test_a_thumbnail_the_storage_refuses_is_retried_and_leaves_no_file(

@@ -150,22 +150,32 @@ class _LeaseKeeper(threading.Thread):
         self.lost = threading.Event()
 
     def run(self) -> None:
+        renewed = time.monotonic()
         try:
             while not self.done.wait(settings.POLL_LEASE_RENEW_SECONDS):
                 try:
-                    if not PollLease.acquire(self.token):
-                        # Another loop holds it now (this one was frozen or cut off): its
-                        # downloads stop at their next chunk, so no output is fetched
-                        # twice at once; their writes would fail the fence anyway.
-                        self.lost.set()
-                        self.cancel.set()
-                        return
+                    if PollLease.acquire(self.token):
+                        renewed = time.monotonic()
+                        continue
+                    # Another loop holds it now (this one was frozen or cut off).
+                    self._give_up()
+                    return
                 except Exception as exc:
-                    # A database blip: try again; if it lasts, the lease lapses and the
-                    # fence keeps this loop's writes out.
+                    # A database blip: try again while the lease lasts; past it another
+                    # worker may hold it, so this loop stops as if it had lost it.
                     log.warning("pipeline: the lease could not be renewed: %s", exc)
+                    if time.monotonic() - renewed > settings.POLL_LEASE_SECONDS:
+                        self._give_up()
+                        return
         finally:
             connections.close_all()
+
+    def _give_up(self) -> None:
+        # The downloads stop at their next chunk, so the loop that takes over (once a
+        # download's claim, STUDIO_DOWNLOAD_CLAIM_SECONDS, has lapsed) never fetches an
+        # output while this one still does; their writes would fail the fence anyway.
+        self.lost.set()
+        self.cancel.set()
 
     def holds(self) -> bool:
         return not self.lost.is_set()

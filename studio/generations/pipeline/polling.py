@@ -103,7 +103,7 @@ def _poll(
     if answer.get("state") == "completed" and handoff is not None:
         # Not polled again while the download runs; if it is lost with its process, the
         # row is due again after this (at once when a worker starts: redrive).
-        gen.next_attempt_at = due_in(download_claim_seconds(len(answer.get("output") or [])))
+        gen.next_attempt_at = due_in(settings.DOWNLOAD_CLAIM_SECONDS)
         if transitions.write(gen, seen, fence=fence):
             with _downloading_lock:
                 if gen.pk in _downloading:
@@ -112,15 +112,6 @@ def _poll(
             handoff(fetch_outputs, gen.pk, answer.get("output") or [], done_at, fence, cancel)
         return
     apply_upstream(gen, answer, seen, fence=fence, provider_done=done_at)
-
-
-def download_claim_seconds(outputs: int) -> float:
-    """How long a handed-off download keeps its row from being polled (and downloaded)
-    again: longer than the download can take (each output's deadline) and than the lease
-    (a loop that lost it cancels its downloads at their next chunk), so a loop that takes
-    over never starts a second download of an output while the first may still run."""
-    longest = max(1, outputs) * settings.UPSTREAM_DOWNLOAD_DEADLINE_SECONDS
-    return max(settings.DOWNLOAD_CLAIM_SECONDS, longest + settings.POLL_LEASE_SECONDS)
 
 
 def provider_done_at(answer: dict, previous_poll: datetime | None, seen_at: datetime) -> datetime:
