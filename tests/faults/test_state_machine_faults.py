@@ -58,7 +58,7 @@ FINISH_TIMEOUT = 120
 
 # A download's claim (other loops keep off its row) longer than a lost lease takes to stop
 # the downloads of the loop that held it (the lease, 5 s, and a renewal, 1 s).
-MACHINE_ENV = {"STUDIO_DOWNLOAD_CLAIM_SECONDS": "10"}
+MACHINE_ENV = {"STUDIO_DOWNLOAD_CLAIM_SECONDS": "8"}
 
 
 class Watcher(threading.Thread):
@@ -110,22 +110,32 @@ class Machine:
         self.watcher = Watcher()
         self.watcher.start()
 
-    def start_worker(self) -> Supervised:
-        worker = Supervised(self.env, self.request)
-        self.workers.append(worker)
-        worker.worker.wait_for(
-            lambda: cluster_processes(worker.worker), timeout=60, what="the cluster"
-        )
-        return worker
+    def start_workers(self, n: int = 1, *, wait: bool = True) -> list[Supervised]:
+        """Start `n` supervised studio_workers at once (and wait for their clusters)."""
+        started = [Supervised(self.env, self.request) for _ in range(n)]
+        self.workers += started
+        for worker in started if wait else []:
+            worker.worker.wait_for(
+                lambda w=worker: cluster_processes(w.worker), timeout=60, what="the cluster"
+            )
+        return started
 
     def restarts(self) -> int:
         return sum(w.restarts for w in self.workers)
 
     def stop(self) -> None:
         self.watcher.stop()
-        for w in self.workers:
-            with contextlib.suppress(Exception):
-                w.stop()
+        # All at once: each takes a few seconds to stop its cluster.
+        stopping = [threading.Thread(target=_quietly, args=(w.stop,)) for w in self.workers]
+        for t in stopping:
+            t.start()
+        for t in stopping:
+            t.join(timeout=30)
+
+
+def _quietly(fn) -> None:
+    with contextlib.suppress(Exception):
+        fn()
 
 
 @pytest.fixture
@@ -190,9 +200,9 @@ def signal_group(worker: Supervised, signum: int) -> None:
 
 def test_lease_holder_frozen_while_downloads_trickle(request, settings, provider, owner):
     with machine(request, settings, provider) as m:
-        holder = m.start_worker()
+        (holder,) = m.start_workers(wait=False)
         wait(lease_held, 60, "the first worker to hold the lease")
-        m.start_worker()
+        m.start_workers()
         gens = create(owner, "frozen [fake:trickle]", 3)
         wait(lambda: provider.downloads_started("frozen") >= 1, 60, "a download under way")
         signal_group(holder, signal.SIGSTOP)
@@ -212,11 +222,11 @@ def test_lease_holder_frozen_while_downloads_trickle(request, settings, provider
 
 def test_second_worker_started_while_downloads_run(request, settings, provider, owner):
     with machine(request, settings, provider) as m:
-        m.start_worker()
+        m.start_workers()
         gens = create(owner, "second [fake:trickle]", 4)
         wait(lambda: provider.downloads_started("second") >= 1, 60, "a download under way")
         started = time.monotonic()
-        m.start_worker()  # re-drives every in-flight row at its start
+        m.start_workers(wait=False)  # re-drives every in-flight row at its start
         wait(lambda: finished(gens), FINISH_TIMEOUT, "all to finish")
         assert_machine(m, gens)
         assert all(g.state == State.COMPLETED for g in gens), [g.failure_reason for g in gens]
@@ -248,7 +258,7 @@ def test_one_second_cuts_of_redis_and_postgresql(request, settings, provider, ow
     env["STUDIO_WORKER_STUCK_SECONDS"] = CUT_STUCK_SECONDS
     try:
         with machine(request, settings, provider, db_url=db_url, **env) as m:
-            m.start_worker()
+            m.start_workers()
             gens = create(owner, "cuts [fake:seconds_8]", 4)
             wait(lambda: len(provider.posts) == 4, 60, "the submits")
             # PostgreSQL for a second, then Redis for a second, while the jobs run.
@@ -278,7 +288,7 @@ def test_slow_gets_with_a_worker_killed_and_restarted(request, settings, provide
     timeout = str(SLOW_GET_SECONDS + 5)
     env = {"STUDIO_UPSTREAM_READ_TIMEOUT": timeout, "STUDIO_UPSTREAM_POLL_READ_TIMEOUT": timeout}
     with machine(request, settings, provider, **env) as m:
-        workers = [m.start_worker(), m.start_worker()]
+        workers = m.start_workers(2)
         gens = create(owner, "slow gets [fake:seconds_4]", 2)
         # The first kill in the middle of the first slow GETs, then one every interval.
         for i in range(RESTARTS):
@@ -306,7 +316,7 @@ def test_storage_fails_for_the_thumbnail_but_not_the_original(request, settings,
     # originals are written as usual (and must be removed again).
     thumbs.write_bytes(b"not a folder")
     with machine(request, settings, provider) as m:
-        m.start_worker()
+        m.start_workers()
         gens = create(owner, "thumbless", 2)
         wait(lambda: provider.downloads_started("thumbless") >= 2, 60, "the downloads")
         time.sleep(STORAGE_OUTAGE_SECONDS)
@@ -328,7 +338,7 @@ def test_storage_fails_for_the_thumbnail_but_not_the_original(request, settings,
 
 def test_provider_answers_an_unknown_state(request, settings, provider, owner):
     with machine(request, settings, provider, STUDIO_JOB_MAX_SECONDS=JOB_MAX_SECONDS) as m:
-        m.start_worker()
+        m.start_workers()
         known_later = create(owner, "unknown [fake:unknown] [fake:seconds_3]", 2)
         never = create(owner, "unknown [fake:unknown_forever]", 1)
         wait(lambda: finished(known_later + never), FINISH_TIMEOUT, "all to finish")
