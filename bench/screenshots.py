@@ -485,8 +485,12 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
     shoot_team(studio, page, mobile, saved)
     shoot_collection(studio, page, mobile, saved)
 
-    # A form error: a text file named .png among the references; the rest is kept.
-    notes = {"name": "notes.png", "mimeType": "image/png", "buffer": b"shopping list: eggs\n"}
+    # A form error the server finds (the page itself leaves out what it can judge: a wrong
+    # type, too many bytes, a file it cannot draw): a scan over the pixel limit among the
+    # references; the rest is kept.
+    scan = io.BytesIO()
+    Image.new("L", (6400, 6400), 250).save(scan, "PNG")  # 41 megapixels, a few KB
+    notes = {"name": "poster-scan.png", "mimeType": "image/png", "buffer": scan.getvalue()}
     sketch = {"name": "hills-sketch.png", "mimeType": "image/png", "buffer": sketch_png()}
     for p, suffix in ((page, "desktop"), (mobile, "phone")):
         p.goto(f"{studio.base}/")
