@@ -109,8 +109,8 @@ def _ids_at(client, url: str) -> list[int]:
     return [int(pk) for pk in re.findall(r'data-generation-id="(\d+)"', response.content.decode())]
 
 
-@pytest.mark.parametrize("page", ["studio", "team", "collection"])
-def test_every_filter_works_in_every_gallery(owner_client, owner, team, page):
+@pytest.mark.parametrize("gallery", ["studio", "team", "collection"])
+def test_every_filter_works_in_every_gallery(owner_client, owner, team, gallery):
     """Each gallery page (the studio, a team's, a collection's) applies each filter."""
     wide = make_generation(owner, aspect_ratio="16:9", style="manga", model="uni-1-max")
     square = make_generation(owner, aspect_ratio="1:1")
@@ -121,7 +121,7 @@ def test_every_filter_works_in_every_gallery(owner_client, owner, team, page):
     Generation.objects.filter(pk__in=everything).update(team=team, shared_at=datetime.now(UTC))
     box = collections.create_collection(user=owner, name="Box")
     collections.add(user=owner, collection=box, ids=everything)
-    url = _page_urls(team, box)[page]
+    url = _page_urls(team, box)[gallery]
     expected = {
         "ratio=16:9": [wide.pk],
         "style=manga": [wide.pk],
@@ -205,8 +205,8 @@ def test_a_saved_search_keeps_via_and_collection(owner_client, owner):
     assert SavedSearch.objects.get().query == query
 
 
-@pytest.mark.parametrize("page", ["team", "collection"])
-def test_a_search_saved_on_another_gallery_returns_there(owner_client, owner, team, page):
+@pytest.mark.parametrize("gallery", ["team", "collection"])
+def test_a_search_saved_on_another_gallery_returns_there(owner_client, owner, team, gallery):
     box = collections.create_collection(user=owner, name="Box")
     wide = make_generation(owner, aspect_ratio="16:9")
     make_generation(owner, aspect_ratio="1:1")
@@ -214,7 +214,7 @@ def test_a_search_saved_on_another_gallery_returns_there(owner_client, owner, te
     collections.add(
         user=owner, collection=box, ids=list(Generation.objects.values_list("pk", flat=True))
     )
-    url = _page_urls(team, box)[page]
+    url = _page_urls(team, box)[gallery]
     response = owner_client.post("/searches/", {"name": "Wide", "query": "ratio=16:9", "next": url})
     assert response.status_code == 302 and response["Location"] == f"{url}?ratio=16%3A9"
     html = owner_client.get(url).content.decode()
