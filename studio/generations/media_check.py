@@ -127,3 +127,13 @@ def repair(report: Report) -> tuple[int, int]:
     staged = [m.pk for m in report.missing if m.model is StagedUpload]
     rows = StagedUpload.objects.filter(pk__in=staged).delete()[0] if staged else 0
     return len(report.orphans) - len(left), rows
+
+
+def sweep() -> tuple[int, int]:
+    """Remove the orphan files only (rows are never touched here: a missing file is for an
+    operator to look at). Returns (removed, still there): a storage that refuses again is
+    tried again at the next sweep."""
+    orphans = check(min_age=MIN_AGE).orphans
+    delete_files(orphans)
+    left = sum(1 for name in orphans if default_storage.exists(name))
+    return len(orphans) - left, left

@@ -14,7 +14,7 @@ from django.conf import settings
 
 from studio.core import logs
 
-from . import pipeline, queue, trash
+from . import media_check, pipeline, queue, trash
 from .models import PollLease
 
 
@@ -67,3 +67,13 @@ def purge_trash() -> str:
     """Run hourly by the Schedule migration 0016 makes: files 30 days in the trash go."""
     purged = trash.purge_due()
     return f"{purged} trashed items purged" if purged else "ok"
+
+
+def sweep_orphans() -> str:
+    """Run daily by the Schedule migration 0017 makes: files no row names (a delete the
+    storage refused, a process killed between writing a file and committing its row) are
+    removed once they are older than media_check.MIN_AGE, so they cannot pile up."""
+    removed, left = media_check.sweep()
+    if not removed and not left:
+        return "ok"
+    return f"{removed} orphan files removed" + (f", {left} could not be" if left else "")

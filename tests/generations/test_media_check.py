@@ -12,8 +12,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils.module_loading import import_string
+from django_q.models import Schedule
 
-from studio.generations import media_check, outputs
+from studio.generations import media_check, outputs, tasks
 from studio.generations.models import Generation, Output
 from studio.uploads.models import StagedUpload
 from tests.images import image_bytes
@@ -145,3 +147,35 @@ def test_an_original_left_by_a_failed_thumbnail_write_is_found(owner, media, mon
 def test_a_negative_min_age_is_refused(db):
     with pytest.raises(CommandError, match="--min-age"):
         call_command("media_check", "--min-age", "-1", stdout=StringIO())
+
+
+@pytest.mark.django_db  # not transactional: the migration's Schedule row is kept
+def test_a_migration_schedules_the_orphan_sweep_daily():
+    # So that nobody has to remember to run media_check --delete.
+    schedule = Schedule.objects.get(name="studio-sweep-orphans")
+    assert (schedule.schedule_type, schedule.repeats) == (Schedule.DAILY, -1)
+    assert import_string(schedule.func) is tasks.sweep_orphans
+
+
+def test_the_daily_sweep_removes_what_a_refused_delete_left(owner, media, monkeypatch):
+    kept = complete(make_generation(owner)).outputs.get()
+    gen = complete(make_generation(owner))
+    out = gen.outputs.get()
+    names = {out.file.name, out.thumbnail.name}
+    with monkeypatch.context() as patch:
+        patch.setattr(default_storage, "delete", lambda name: (_ for _ in ()).throw(OSError()))
+        gen.delete()
+    assert names <= stored()
+
+    # Younger than an hour: it may be a download whose row has not committed yet.
+    assert tasks.sweep_orphans() == "ok"
+    assert names <= stored()
+
+    monkeypatch.setattr(media_check, "MIN_AGE", media_check.timedelta(0))
+    with monkeypatch.context() as patch:
+        patch.setattr(default_storage, "delete", lambda name: (_ for _ in ()).throw(OSError()))
+        assert tasks.sweep_orphans() == "0 orphan files removed, 2 could not be"
+    assert tasks.sweep_orphans() == "2 orphan files removed"
+    assert not names & stored()
+    # The files of the row that still exists are never touched.
+    assert {kept.file.name, kept.thumbnail.name} <= stored()
