@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("studio.api.urls")),
     path("", include("studio.webhooks.urls")),
     path("", include("studio.moderation.urls")),
+    path("", include("studio.links.urls")),
     path("", include("studio.generations.urls")),
 ]
 

@@ -22,6 +22,7 @@ LAYERS = {
     "usage": 5,
     "collections": 5,
     "webhooks": 5,
+    "links": 5,
     "api": 6,
 }
 PROJECT = {"settings", "urls", "wsgi", "asgi", "__init__"}

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "studio.moderation",
     "studio.usage",
     "studio.collections",
+    "studio.links",
     "studio.webhooks",
     "studio.api",
     # For the API docs page: django-ninja ships Swagger UI as static files (no CDN).

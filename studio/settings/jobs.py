@@ -127,6 +127,13 @@ SUBMITTED_HOOKS = ["studio.collections.composer.collect_submitted"]
 # gallery is in that collection as `user` is shown it.
 COLLECTION_FILTER = "studio.collections.gallery.in_collection"
 
+# --- Public links (studio/links) ------------------------------------------------------------
+# Live (unexpired) links one person may have at once; past it, making one is refused.
+STUDIO_PUBLIC_LINKS_MAX = 500
+# How long a browser may keep an image opened through a public link: short, so that a
+# revoked link stops showing it soon even to someone who saw it.
+PUBLIC_LINK_FILE_SECONDS = 300
+
 # --- JSON API (studio/api) ----------------------------------------------------------------
 # How long the OpenAI-shaped endpoints wait for every image before answering 504 (the jobs
 # go on); no server timeout in front of them may be shorter (Dockerfile, compose).

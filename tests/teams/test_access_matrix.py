@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from studio.collections.models import Collection, CollectionItem
 from studio.generations.models import Batch, Favourite, Generation, Reference, State
+from studio.links.models import PublicLink
 from studio.teams.models import Invitation, Membership, Team
 from studio.uploads.models import StagedUpload
 from tests.generations.helpers import complete, image_bytes, make_generation
@@ -108,6 +109,22 @@ no-team    404    404
 anonymous  login  login
 reviewer   404    404
 """
+# public links. "glink" makes one to alice's shared image, "clink" to the team's
+# collection "board" (olga made it), "cmlink" to alice's own collection; "links" is
+# /settings/links/ (alice's link listed for her only), "lrevoke" revokes alice's link.
+# Only the image's author or the collection's maker links it: teammates get 404 too.
+LINKS = """
+           glink clink cmlink links lrevoke
+author     ok    404   ok     200+  ok
+owner      404   ok    404    200-  404
+editor     404   404   404    200-  404
+viewer     404   404   404    200-  404
+other-team 404   404   404    200-  404
+no-team    404   404   404    200-  404
+anonymous  login login login  login login
+reviewer   404   404   404    200-  404
+"""
+LINK_KEY = "matrixlinkkeyofalice00"  # alice's link's key: its address begins with it
 
 
 def _parse(table: str) -> dict[tuple[str, str], str]:
@@ -124,6 +141,7 @@ MATRIX = (
     | _parse(INVITES)
     | _parse(COLLECTIONS)
     | _parse(RECALL)
+    | _parse(LINKS)
 )
 ROWS = ["author", "owner", "editor", "viewer", "other-team", "no-team", "anonymous", "reviewer"]
 # the header lines
@@ -134,6 +152,7 @@ COLUMNS = (
     + INVITES.split()[:2]
     + COLLECTIONS.split()[:10]
     + RECALL.split()[:2]
+    + LINKS.split()[:5]
 )
 # The staff reviewer: staff holding the review permission see the review queue's
 # items (moderated failures) and nothing else of other people's, so none of alice's work
@@ -210,6 +229,7 @@ def world(db, task_queue) -> World:
     mine = Collection.objects.create(name="Mine", user=alice)
     CollectionItem.objects.create(collection=mine, generation=shared, position=0)
     CollectionItem.objects.create(collection=mine, generation=private, position=1)
+    PublicLink.objects.create(key=LINK_KEY, user=alice, generation=shared)
     return World(people, design, shared, private, failed, source, board, mine)
 
 
@@ -241,6 +261,10 @@ def _effects():
         "cremove": lambda w, u: not exists(CollectionItem, collection=w.board, generation=w.shared),
         "ccover": lambda w, u: exists(Collection, pk=w.board.pk, cover=w.shared),
         "cdelete": lambda w, u: not exists(Collection, pk=w.board.pk),
+        "glink": lambda w, u: PublicLink.objects.filter(generation=w.shared).count() == 2,
+        "clink": lambda w, u: exists(PublicLink, collection=w.board),
+        "cmlink": lambda w, u: exists(PublicLink, collection=w.mine),
+        "lrevoke": lambda w, u: not exists(PublicLink, key=LINK_KEY),
         "reference": lambda w, u: exists(
             StagedUpload, user=u, origin=f"output:{w.shared.outputs.get().pk}"
         ),
@@ -292,6 +316,15 @@ def _request(column: str, w: World):
         "cmove": ("post", f"/collections/{w.board.pk}/move/", {"id": g, "before": ""}),
         "ccover": ("post", f"/collections/{w.board.pk}/cover/", {"id": g}),
         "cdelete": ("post", f"/collections/{w.board.pk}/delete/", {}),
+        "glink": ("post", f"/generations/{g}/link/", {"expires": "never"}),
+        "clink": ("post", f"/collections/{w.board.pk}/link/", {"expires": "never"}),
+        "cmlink": ("post", f"/collections/{w.mine.pk}/link/", {"expires": "never"}),
+        "links": ("get", "/settings/links/", {}),
+        "lrevoke": (
+            "post",
+            f"/settings/links/{PublicLink.objects.get(key=LINK_KEY).pk}/revoke/",
+            {},
+        ),
         "bulk-collect": (
             "post",
             "/generations/bulk/",
@@ -339,6 +372,10 @@ COVERS = {
     "collection-move": "cmove",
     "collection-cover": "ccover",
     "collection-delete": "cdelete",
+    "generation-link": "glink",
+    "collection-link": "clink",  # a team's; "cmlink" is a personal one
+    "public-links": "links",
+    "public-link-revoke": "lrevoke",
 }
 # Views outside the studio's access rule, each for a reason.
 NOT_IN_THE_MATRIX = {
@@ -402,17 +439,25 @@ NOT_IN_THE_MATRIX = {
     "saved-search-delete": "the person's own saved search (404 for anyone else); "
     "tests/generations/test_search",
     "static": "static files",
+    "public-link": "a public link: whoever holds its unguessable token, no sign-in (DESIGN.md's "
+    "exception); tests/links",
+    "public-link-file": "an image of a public link, through its token only; tests/links",
+    "public-link-thumb": "an image of a public link, through its token only; tests/links",
 }
 
 # What "+" looks for, when it is not alice's shared card.
-MARKERS = {"teams": 'data-team="design"', "colls": "data-collection-id"}
+MARKERS = {
+    "teams": 'data-team="design"',
+    "colls": "data-collection-id",
+    "links": f"/s/{LINK_KEY}",
+}
 
 CELLS = [(row, column) for row in ROWS for column in COLUMNS]
 
 
 def test_the_matrix_is_complete():
-    assert len(COLUMNS) == 40 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
-    extra = {"unshare", "remix", "refer", "add", "mine", "cnew", "bulk-collect"}
+    assert len(COLUMNS) == 45 and set(MATRIX) == {(r, c) for r in ROWS for c in COLUMNS}
+    extra = {"unshare", "remix", "refer", "add", "mine", "cnew", "bulk-collect", "cmlink"}
     assert set(COVERS.values()) | extra == set(COLUMNS)
 
 
