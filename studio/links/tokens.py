@@ -5,7 +5,7 @@
 needs both, so neither a copy of the database nor the secret key alone opens one, while the
 owner's list can always draw the URL again (a hash-only token would be shown once, and a
 link people pass around must be copyable again later). Rotating DJANGO_SECRET_KEY changes
-every link's URL; with the old key in SECRET_KEY_FALLBACKS the old URLs keep working.
+every link's URL (the old ones answer 404) unless the old key is in SECRET_KEY_FALLBACKS.
 """
 
 from __future__ import annotations

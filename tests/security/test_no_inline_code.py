@@ -12,7 +12,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from studio.collections.services import create_collection
 from studio.generations.forms import GenerationForm
+from studio.links.services import make_link, path_of
 from studio.upstream import facts
 from tests.security.helpers import completed, failed, in_flight
 
@@ -73,10 +75,18 @@ def test_no_page_needs_inline_code_or_eval(client, owner, team, staff):
     for gen in (done, broken, running):
         gen.team = team
         gen.save(update_fields=["team"])
+    collection = create_collection(user=owner, name="Mine")
+    image_link = make_link(user=owner, generation=done, show_prompt=True)
+    collection_link = make_link(user=owner, collection=collection)
     urls = {
         "login": "/accounts/login/",
+        "public link": path_of(image_link),
+        "public link (collection)": path_of(collection_link),
+        "public link gone": "/s/nothing/",
     }
     anon = {name: client.get(url) for name, url in urls.items()}
+    gone = anon.pop("public link gone")
+    assert gone.status_code == 404 and problems_in(gone.content.decode()) == []
     client.force_login(owner)
     urls = {
         "studio": "/",
@@ -85,6 +95,10 @@ def test_no_page_needs_inline_code_or_eval(client, owner, team, staff):
         "detail failed": f"/generations/{broken.pk}/",
         "detail running": f"/generations/{running.pk}/",
         "trash": "/trash/",
+        "public links": "/settings/links/",
+        "detail with its public link": f"/generations/{done.pk}/?link={image_link.pk}",
+        "collection with its public link": f"/collections/{collection.pk}/",
+        "make a public link": f"/generations/{done.pk}/link/",
         "team gallery": f"/teams/{team.slug}/",
         "remix": f"/?remix={done.pk}",
         "poll": f"/gallery/poll/?ids={running.pk},{done.pk}",
