@@ -7,11 +7,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from studio.collections import services as collection_services
 from studio.generations.models import Generation, State
-from studio.links import tokens
+from studio.links import services, tokens
 from studio.links.models import PublicLink
 from studio.moderation.models import AuditEntry
 from tests.generations.helpers import complete, form_values, make_generation
@@ -268,3 +269,18 @@ def test_a_link_keeps_working_after_a_key_rotation_with_the_old_key_kept(
     assert anonymous().get(url_of(PublicLink.objects.get())).status_code == 200
     settings.SECRET_KEY_FALLBACKS = []
     assert anonymous().get(old_url).status_code == 404
+
+
+def test_an_operator_revokes_an_abused_link_in_the_admin_audited(client, owner):
+    staff = get_user_model().objects.create_superuser("root", password="pw-root-123")
+    link = services.make_link(user=owner, generation=complete(make_generation(owner)))
+    client.force_login(staff)
+    listing = client.get("/admin/links/publiclink/")
+    assert listing.status_code == 200 and tokens.token_for(link.key) not in listing.content.decode()
+    page = client.get(f"/admin/links/publiclink/{link.pk}/change/")
+    assert page.status_code == 200 and link.key not in page.content.decode()
+    response = client.post(f"/admin/links/publiclink/{link.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not PublicLink.objects.exists()
+    revoked = AuditEntry.objects.get(action="link.revoke")
+    assert revoked.actor == staff and revoked.subject == owner
+    assert anonymous().get(url_of(link)).status_code == 404
