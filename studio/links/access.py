@@ -56,8 +56,8 @@ def get_link_for(user, link_id) -> PublicLink:
 
 
 def open_link(token: str) -> PublicLink:
-    """The live link a token opens, or 404 (forged, revoked, expired, maker deactivated).
-    A forged token costs no query."""
+    """The live link a token opens, or 404 (forged, revoked, expired, maker deactivated, a
+    collection its maker no longer sees). A forged token costs no query."""
     key = tokens.split(token)
     if key is None:
         raise Http404("No such link")
@@ -69,20 +69,26 @@ def open_link(token: str) -> PublicLink:
     )
     if link is None:
         raise Http404("No such link")
+    if link.collection_id and not _maker_sees(link):
+        raise Http404("No such link")
     return link
 
 
+def _maker_sees(link: PublicLink) -> bool:
+    """Whether the maker still sees the collection (a team's: while they are in the team)."""
+    visible = collection_access.visible_collections(link.user)
+    return visible.filter(pk=link.collection_id).exists()
+
+
 def shown_generations(link: PublicLink) -> QuerySet[Generation]:
-    """What `link` shows: its maker's own completed images, not in the trash (a collection's
-    in the collection's order is gallery.ordered's business)."""
+    """What `link` (opened with open_link) shows: its maker's own completed images, not in
+    the trash; of a collection, those its maker is shown there (the collection's order is
+    gallery.ordered's business)."""
     maker = link.user
     if link.generation_id:
         qs = Generation.objects.kept().filter(pk=link.generation_id)
     else:
-        collection = link.collection
-        if not collection_access.visible_collections(maker).filter(pk=collection.pk).exists():
-            return Generation.objects.none()
-        qs = collection_access.items_of(maker, collection)
+        qs = collection_access.items_of(maker, link.collection)
     return qs.filter(user_id=maker.pk, state=State.COMPLETED)
 
 
