@@ -95,7 +95,10 @@ def learned(model: str, type_: str) -> Durations:
             submitted_at__isnull=False,
             completed_at__isnull=False,
         )
-        .order_by("-completed_at")
+        # The most recently *submitted* ones: after a burst, the most recently completed
+        # are its longest jobs, and learning from them alone would hold the next jobs'
+        # first GET back until well past the fast ones had finished.
+        .order_by("-submitted_at")
         .values_list("submitted_at", "completed_at")[: settings.POLL_DURATION_SAMPLES]
     )
     found = Durations(tuple((done - sent).total_seconds() for sent, done in rows))
@@ -109,13 +112,21 @@ def forget() -> None:
 
 
 def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None = None) -> float:
-    """Seconds until `gen` is next worth a GET."""
+    """Seconds until `gen` is next worth a GET: never sooner than a plain POLL_DENSE_SECONDS
+    poll from submit would send this job's next GET. The denser poll is paid for by GETs
+    not sent before; a job that did not save them (it was submitted before its kind was
+    known, or what was learned changed under it) spends no more than the plain poll."""
     if durations is None:
         durations = learned(gen.model, gen.type)
     dense = settings.POLL_DENSE_SECONDS
     if gen.submitted_at is None:
         return dense
     elapsed = (now - gen.submitted_at).total_seconds()
+    delay = _delay(durations, elapsed, dense)
+    return max(delay, (gen.poll_count + 1) * dense - elapsed)
+
+
+def _delay(durations: Durations, elapsed: float, dense: float) -> float:
     start = durations.first_poll_after()
     if elapsed < start - dense:
         return start - elapsed

@@ -257,7 +257,8 @@ def test_poll_backoff_rises_to_ten_seconds_once_a_job_runs_longer_than_any_seen(
         gaps = []
         for minutes in range(8):
             Generation.objects.filter(pk=gen.pk).update(
-                submitted_at=timezone.now() - timedelta(minutes=minutes)
+                # (2 s more: a job's first GET goes 2 s after submit, as a plain poll's)
+                submitted_at=timezone.now() - timedelta(minutes=minutes, seconds=2)
             )
             run_when_due(gen)
             gen.refresh_from_db()

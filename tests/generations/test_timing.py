@@ -97,3 +97,39 @@ def test_the_rows_most_likely_done_rank_first(owner, task_queue):
     now = timezone.now()
     young, old = _running(owner, 5), _running(owner, 39)
     assert timing.likelihood_done(old, now) > timing.likelihood_done(young, now)
+
+
+def test_a_job_never_gets_more_gets_than_a_plain_two_second_poll(owner, task_queue):
+    # Known durations would poll it every 1.76 s; but this job was polled every 1.2 s before
+    # (it started while something else was learned) and has had its plain poll's share.
+    spread = Durations((10.0, 30.0, 55.0, 90.0))
+    now = timezone.now()
+    gen = _running(owner, 20, now)
+    gen.poll_count = 12  # a plain 2 s poll sends its 12th GET at 24 s, its 13th at 26 s
+    assert next_poll_delay(gen, now, spread) == pytest.approx(6.0, abs=0.01)
+    # One that saved GETs before (first polled at 5 s) keeps the denser poll.
+    gen.poll_count = 4
+    assert next_poll_delay(gen, now, spread) == pytest.approx(1.765, abs=0.01)
+
+
+def test_durations_are_learned_from_the_latest_submitted_not_the_latest_completed(
+    owner, task_queue, settings
+):
+    # A burst of 40 jobs of 10 to 88 s: the 20 completed last are its 20 longest (50 s and
+    # more), which would hold the next jobs' first GET back to 25 s. The 20 submitted last
+    # are a fair sample of the whole spread.
+    base = timezone.now() - timedelta(minutes=10)
+    for i in range(40):
+        gen = make_generation(owner)
+        sent = base + timedelta(seconds=i * 0.1)
+        Generation.objects.filter(pk=gen.pk).update(
+            state=State.COMPLETED,
+            submitted_at=sent,
+            completed_at=sent + timedelta(seconds=10 + 2 * ((i * 7) % 40)),
+        )
+    timing.forget()
+    learned = timing.learned("uni-1", "image")
+    assert len(learned.samples) == settings.POLL_DURATION_SAMPLES == 20
+    assert min(learned.samples) < 15
+    assert not learned.predictable
+    assert learned.first_poll_after() < 7.5
