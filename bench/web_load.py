@@ -164,13 +164,16 @@ class Recorder:
         self.lock = threading.Lock()
         self.samples: dict[str, list[float]] = {"page": [], "poll": []}
         self.errors: dict[str, int] = {"page": 0, "poll": 0}
+        # What each error was (an HTTP status, or the exception's class), to say why.
+        self.kinds: dict[str, dict[str, int]] = {"page": {}, "poll": {}}
         self.drawn: dict[str, int] = {"page": 0, "poll": 0}
 
-    def add(self, endpoint: str, ms: float, ok: bool) -> None:
+    def add(self, endpoint: str, ms: float, ok: bool, kind: str = "") -> None:
         with self.lock:
             self.samples[endpoint].append(ms)
             if not ok:
                 self.errors[endpoint] += 1
+                self.kinds[endpoint][kind] = self.kinds[endpoint].get(kind, 0) + 1
 
     def drew(self, endpoint: str) -> None:
         """A 200 with cards (a poll where some card moved); the other polls were 204."""
@@ -205,10 +208,12 @@ def person(base: str, http, ids: list[int], stop_at: float, rec: Recorder) -> No
         started = time.perf_counter()
         try:
             answer = http.get(url, headers=headers, timeout=10, allow_redirects=False)
-            ok = answer.status_code in (200, 204)
-        except requests.RequestException:
-            answer, ok = None, False
-        rec.add(endpoint, (time.perf_counter() - started) * 1000, ok)
+            ok, kind = answer.status_code in (200, 204), f"HTTP {answer.status_code}"
+            if answer.status_code in (301, 302):
+                kind += f" to {answer.headers.get('Location', '?').split('?')[0]}"
+        except requests.RequestException as exc:
+            answer, ok, kind = None, False, type(exc).__name__
+        rec.add(endpoint, (time.perf_counter() - started) * 1000, ok, kind)
         if ok and answer.status_code == 200:
             rec.drew(endpoint)
             for pk, version in VERSION.findall(answer.text):
@@ -344,6 +349,7 @@ def run_step(base: str, crowd, seconds: float, server_pid: int) -> dict:
             "p95": percentile(values, 95),
             "max": max(values) if values else float("nan"),
             "errors": rec.errors[endpoint],
+            "kinds": rec.kinds[endpoint],
             "drawn": rec.drawn[endpoint],
         }
     result["ok"] = (
@@ -377,6 +383,9 @@ def report(r: dict) -> None:
             f"   max {e['max']:7.1f} ms   errors {e['errors']}{drawn}",
             flush=True,
         )
+        if e["kinds"]:
+            kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(e["kinds"].items()))
+            print(f"            errors were: {kinds}", flush=True)
     if not r["ok"]:
         print(f"       limit: {limit_of(cpu)}", flush=True)
 
