@@ -4,17 +4,32 @@ django-ninja's own static files: no CDN, and no inline script, so the CSP stays 
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import Swagger
 
 from . import errors, luma, openai_images, webhooks
 from .auth import TokenAuth
 from .submit import Refused
 
 log = logging.getLogger("studio.api")
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from ninja's own static files. ninja chooses them only when the string
+    "ninja" is in INSTALLED_APPS, and a CDN otherwise; its folder is there under another
+    name (ninja_assets.py), so the page is rendered here from the local template."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": json.dumps(self.settings, indent=1), "api": api}
+        return render(request, self.template, context)
+
 
 api = NinjaAPI(
     title="Studio API",
@@ -30,6 +45,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     auth=TokenAuth(),
+    docs=LocalSwagger(),
 )
 api.add_router("", luma.router)
 api.add_router("", openai_images.router)

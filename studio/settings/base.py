@@ -56,8 +56,9 @@ INSTALLED_APPS = [
     "studio.links",
     "studio.webhooks",
     "studio.api",
-    # For the API docs page: django-ninja ships Swagger UI as static files (no CDN).
-    "ninja",
+    # For the API docs page: django-ninja ships Swagger UI as static files (no CDN); its
+    # folder without its package (see ninja_assets.py).
+    "studio.api.ninja_assets.NinjaAssets",
 ]
 
 MIDDLEWARE = [
