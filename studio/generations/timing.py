@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models.functions import Coalesce
 
 from .models import Generation, State
 
@@ -40,8 +41,10 @@ PREDICTABLE_LEAD = 0.9
 PREDICTABLE_DENSE_SHARE = 0.6
 # A known kind of job, once worth polling, is polled up to this much more densely.
 KNOWN_DENSE_FLOOR = 0.75
-# How long a process trusts what it learned before asking the database again.
+# How long a process trusts what it learned before asking the database again; a kind not
+# known yet is asked about sooner, so a new kind's first jobs teach the ones right after.
 CACHE_SECONDS = 30.0
+UNKNOWN_CACHE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,9 @@ def learned(model: str, type_: str) -> Durations:
     """What recent completed rows say about jobs of this model and type."""
     key = (model, type_)
     hit = _cache.get(key)
-    if hit and time.monotonic() - hit[0] < CACHE_SECONDS:
+    if hit and time.monotonic() - hit[0] < (
+        CACHE_SECONDS if hit[1].known else UNKNOWN_CACHE_SECONDS
+    ):
         return hit[1]
     rows = (
         Generation.objects.filter(
@@ -99,7 +104,12 @@ def learned(model: str, type_: str) -> Durations:
         # are its longest jobs, and learning from them alone would hold the next jobs'
         # first GET back until well past the fast ones had finished.
         .order_by("-submitted_at")
-        .values_list("submitted_at", "completed_at")[: settings.POLL_DURATION_SAMPLES]
+        # When the provider finished (its own time, or the middle of the two GETs around
+        # it), not when the row was stored: that adds the polling's lag and the download,
+        # and a predictable kind's first GET (just before its fastest) would come late.
+        .values_list("submitted_at", Coalesce("upstream_done_at", "completed_at"))[
+            : settings.POLL_DURATION_SAMPLES
+        ]
     )
     found = Durations(tuple((done - sent).total_seconds() for sent, done in rows))
     _cache[key] = (time.monotonic(), found)

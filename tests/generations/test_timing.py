@@ -133,3 +133,30 @@ def test_durations_are_learned_from_the_latest_submitted_not_the_latest_complete
     assert min(learned.samples) < 15
     assert not learned.predictable
     assert learned.first_poll_after() < 7.5
+
+
+def test_durations_end_when_the_provider_finished_not_when_the_row_was_stored(owner, task_queue):
+    now = timezone.now()
+    for _ in range(5):
+        gen = make_generation(owner)
+        Generation.objects.filter(pk=gen.pk).update(
+            state=State.COMPLETED,
+            submitted_at=now - timedelta(seconds=44),
+            upstream_done_at=now - timedelta(seconds=4),  # seen 2 s late, stored in 2 s
+            completed_at=now,
+        )
+    timing.forget()
+    assert timing.learned("uni-1", "image").samples == (40.0,) * 5
+
+
+def test_a_kind_not_known_yet_is_asked_about_again_sooner(owner, task_queue, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(timing.time, "monotonic", lambda: clock[0])
+    timing.forget()
+    assert not timing.learned("uni-1", "image").known
+    _finished(owner, 40, n=3)
+    clock[0] += timing.UNKNOWN_CACHE_SECONDS + 0.1
+    assert timing.learned("uni-1", "image").known
+    _finished(owner, 10, n=3)
+    clock[0] += timing.UNKNOWN_CACHE_SECONDS + 0.1
+    assert min(timing.learned("uni-1", "image").samples) == pytest.approx(40, abs=0.5)
