@@ -273,8 +273,8 @@ def machine_ticks() -> tuple[int, int]:
 
 def database_ticks() -> dict[int, int] | None:
     """CPU ticks of each PostgreSQL backend serving the bench database (None on SQLite).
-    A backend that ends during a step takes its ticks with it, so this is a lower bound;
-    gunicorn keeps its connections (CONN_MAX_AGE), so few do."""
+    A backend that ends during a step takes its ticks with it, so this is a lower bound (and
+    a loose one: under ASGI every request opens and closes its own connection)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":

@@ -109,7 +109,11 @@ DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=60,
+        # Seconds a connection is kept for the thread that opened it: the worker's and a
+        # WSGI server's threads live long and reuse theirs. studio.asgi sets 0: under ASGI a
+        # request's sync code may run on a thread of its own, and a connection kept for it
+        # is never used or closed again (PostgreSQL ran out of them under load).
+        conn_max_age=env_int("STUDIO_DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
