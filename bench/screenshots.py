@@ -419,6 +419,62 @@ def shoot_collection(studio: Studio, page: Page, mobile: Page, saved: list[Path]
         shoot(p, f"collections-{suffix}.png", saved)
 
 
+def make_public_link(page: Page, *, prompt: bool = False, expires: str = "never") -> str:
+    """Make a link with the "Public link" panel of the page shown; returns its address."""
+    panel = page.locator("#public-links")
+    panel.locator("summary").click()
+    if prompt:
+        panel.get_by_label("Show the prompt").check()
+    panel.get_by_label("Expires").select_option(expires)
+    panel.get_by_role("button", name="Make a public link").click()
+    expect(page.locator(".messages")).to_contain_text("Public link made")
+    return page.locator("#public-links [data-new-link] [data-link-url]").input_value()
+
+
+def shoot_links(
+    browser: Browser, studio: Studio, page: Page, mobile: Page, fox: int, saved: list[Path]
+) -> None:
+    """Public links: one made from an image's detail page (with its prompt, for 30 days), one
+    to the collection; the panel, the owner's /settings/links/, and each link as someone not
+    signed in sees it, on a desktop and a phone, light and dark."""
+    page.goto(f"{studio.base}/generations/{fox}/")
+    image_address = make_public_link(page, prompt=True, expires="30")
+    detail_url = page.url
+    page.goto(f"{studio.base}/collections/")
+    page.goto(studio.base + (page.locator(".collection-name a").first.get_attribute("href") or ""))
+    collection_address = make_public_link(page)
+    for p, suffix in ((page, "desktop"), (mobile, "phone")):
+        p.goto(detail_url)
+        p.wait_for_load_state("networkidle")
+        shoot(
+            p, f"link-panel-{suffix}.png", saved, full_page=True, clip=clip_of(p, "#public-links")
+        )
+        for scheme in ("light", "dark"):
+            p.emulate_media(color_scheme=scheme)
+            p.goto(f"{studio.base}/settings/links/")
+            expect(p.locator("[data-public-link] img").first).to_be_visible()
+            p.wait_for_load_state("networkidle")
+            name = "links" if scheme == "light" else "links-dark"
+            shoot(p, f"{name}-{suffix}.png", saved, full_page=True)
+        p.emulate_media(color_scheme="light")
+    for options, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        for scheme in ("light", "dark"):
+            context = browser.new_context(**options, color_scheme=scheme)
+            visitor = context.new_page()
+            dark = "" if scheme == "light" else "-dark"
+            for address, name in (
+                (image_address, "public-link"),
+                (collection_address, "public-collection"),
+            ):
+                visitor.goto(address)
+                expect(visitor.locator("main img").first).to_be_visible()
+                visitor.wait_for_load_state("networkidle")
+                # A phone shows a collection's first screen: the whole page is a long column.
+                whole = suffix == "desktop" or name == "public-link"
+                shoot(visitor, f"{name}{dark}-{suffix}.png", saved, full_page=whole)
+            context.close()
+
+
 def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Path]:
     saved: list[Path] = []
     shoot_login(browser, studio, saved)
@@ -484,6 +540,7 @@ def run(browser: Browser, studio: Studio, start_worker, stop_worker) -> list[Pat
 
     shoot_team(studio, page, mobile, saved)
     shoot_collection(studio, page, mobile, saved)
+    shoot_links(browser, studio, page, mobile, ids["fox"], saved)
 
     # A form error the server finds (the page itself leaves out what it can judge: a wrong
     # type, too many bytes, a file it cannot draw): a scan over the pixel limit among the
