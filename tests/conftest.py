@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.urls import get_resolver
 
 from studio.generations import queue, timing
@@ -19,6 +20,7 @@ def _fast_and_isolated(settings, tmp_path):
     settings.SIMULATOR_SECONDS = 0.0
     reset_client()
     timing.forget()  # durations learned in one test must not steer the polls of the next
+    caches["cards"].clear()  # a card kept in one test is not the next test's to draw
     yield
     reset_client()
 

@@ -33,8 +33,9 @@ from studio.teams.access import (  # noqa: F401 (the team look-ups, asked here b
     get_team_owned_by,
     may_manage_members,
     shareable_teams,
+    teams_for,
 )
-from studio.teams.models import MANAGING_ROLES, SHARING_ROLES, Membership, Team
+from studio.teams.models import MANAGING_ROLES, SHARING_ROLES, Membership, PersonTeams, Team
 
 from .models import MODERATED_FAILURE, Favourite, Generation
 
@@ -111,16 +112,19 @@ def get_generation_for(user, generation_id, *, write: bool = False) -> Generatio
         raise Http404("No such generation") from None
 
 
-def for_viewer(user, generations: Iterable[Generation]) -> list[Generation]:
+def for_viewer(
+    user, generations: Iterable[Generation], *, teams: PersonTeams | None = None
+) -> list[Generation]:
     """The generations, each told what this viewer may do with it, for the card template:
     `is_own` (no author line), `can_change` (retry, delete), `can_share` (the share menu),
     `can_unshare`, `is_starred` (this viewer's star). Two queries for any number of cards
     (their roles, their stars; a third for the teams to share with when some card is the
-    viewer's own), whatever the page size."""
+    viewer's own), whatever the page size; none of these with `teams`, the viewer's teams
+    when the page has them already (Membership.objects.teams_of)."""
     marked = list(generations)
     if not marked:
         return marked
-    roles = Membership.objects.roles_of(user)
+    roles = teams.roles if teams is not None else Membership.objects.roles_of(user)
     starred = set()
     if user.is_authenticated:
         starred = set(
@@ -132,7 +136,7 @@ def for_viewer(user, generations: Iterable[Generation]) -> list[Generation]:
     if any(role in SHARING_ROLES for role in roles.values()) and any(
         is_author(user, g) for g in marked
     ):
-        share_teams = list(shareable_teams(user))
+        share_teams = teams.shareable if teams is not None else list(shareable_teams(user))
     for gen in marked:
         own = is_author(user, gen)
         gen.is_own = own

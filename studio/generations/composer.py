@@ -139,8 +139,16 @@ class ComposerDisplay:
             )
         return options
 
+    def share_team_list(self) -> list:
+        """The teams the form offers (read once, or as the page gave them)."""
+        if self.user is None:
+            return []
+        if self._share_teams is None:
+            self._share_teams = list(self.fields["team"].queryset)
+        return self._share_teams
+
     def show_team(self) -> bool:
-        return self.user is not None and self.fields["team"].queryset.exists()
+        return bool(self.share_team_list())
 
     def client_config(self) -> dict[str, Any]:
         """What composer.js needs, from the one place each figure is kept."""

@@ -154,9 +154,12 @@ class GenerationForm(ComposerDisplay, forms.Form):
         required=False, choices=[("", ""), *Lineage.choices], widget=forms.HiddenInput
     )
 
-    def __init__(self, data=None, files=None, *, user=None, **kwargs) -> None:
+    def __init__(self, data=None, files=None, *, user=None, share_teams=None, **kwargs) -> None:
+        """`share_teams`: the teams `user` may share with, when the page has read them
+        already (the form still checks a posted team against the database)."""
         super().__init__(data, files, **kwargs)
         self.user = user if user is not None and user.is_authenticated else None
+        self._share_teams = share_teams if self.user is not None else None
         if self.user is not None:
             self.fields["team"].queryset = Team.objects.shareable_by(self.user)
         # Read here, not at import, so an operator's STUDIO_BATCH_MAX (and a test's) holds.

@@ -126,6 +126,9 @@ SUBMITTED_HOOKS = ["studio.collections.composer.collect_submitted"]
 # The galleries' `collection` filter, `(qs, *, user, collection_id) -> qs`: what of a
 # gallery is in that collection as `user` is shown it.
 COLLECTION_FILTER = "studio.collections.gallery.in_collection"
+# What the apps above generations add to a gallery card's cache key, `(request, gen) ->
+# value`: each app's part of the card, so a kept card changes when it does (cards.py).
+CARD_KEY_PARTS = ["studio.collections.cards.card_key", "studio.moderation.cards.card_key"]
 
 # --- Public links (studio/links) ------------------------------------------------------------
 # Live (unexpired) links one person may have at once; past it, making one is refused.

@@ -33,6 +33,20 @@ else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 0.5
 
+# --- Caches ----------------------------------------------------------------------------
+# `cards`: gallery cards' HTML (studio/generations/cards.py), per process: no network round
+# trip on a page and nothing to fail when Redis is cut. A card is a few kB; the oldest go
+# first when full.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "cards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "studio-cards",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": env_int("STUDIO_CARD_CACHE_ENTRIES", 5000)},
+    },
+}
+
 # --- Observability (README, Deploy: metrics and logs) -------------------------------------
 # /metrics answers only a request bearing this token (404 otherwise, and while unset).
 METRICS_TOKEN = os.environ.get("STUDIO_METRICS_TOKEN", "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Team
+from .models import Membership, PersonTeams, Team
 
 
 def may_manage_members(user, team: Team) -> bool:
@@ -33,3 +33,11 @@ def get_team_owned_by(user, slug: str) -> Team:
 def shareable_teams(user) -> QuerySet[Team]:
     """The teams `user` may share their own work with (the form's and menu's choices)."""
     return Team.objects.shareable_by(user)
+
+
+def teams_for(request) -> PersonTeams:
+    """The signed-in person's teams (Membership.objects.teams_of), read once per request
+    for every part of a page that asks (the gallery, the composer, the collections)."""
+    if not hasattr(request, "_person_teams"):
+        request._person_teams = Membership.objects.teams_of(request.user)
+    return request._person_teams

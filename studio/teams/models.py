@@ -4,6 +4,8 @@ memberships themselves; changes to a team go through `studio.teams.services`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
@@ -86,6 +88,21 @@ class MembershipQuerySet(models.QuerySet):
             return {}
         return dict(self.filter(user=user).values_list("team_id", "role"))
 
+    def teams_of(self, user) -> PersonTeams:
+        """What a page asks of a person's teams (roles, teams by name, those they may share
+        with, the default), in one query instead of one for each question."""
+        if not getattr(user, "is_authenticated", False):
+            return PersonTeams(roles={}, teams=[], shareable=[], default=None)
+        rows = list(self.filter(user=user).select_related("team").order_by("team__name"))
+        shareable = [m.team for m in rows if m.role in SHARING_ROLES]
+        default = next((m.team for m in rows if m.is_default and m.role in SHARING_ROLES), None)
+        return PersonTeams(
+            roles={m.team_id: m.role for m in rows},
+            teams=[m.team for m in rows],
+            shareable=shareable,
+            default=default,
+        )
+
     def default_team_of(self, user) -> Team | None:
         """The team `user` chose to share with by default, if they still may share with it."""
         if not getattr(user, "is_authenticated", False):
@@ -96,6 +113,17 @@ class MembershipQuerySet(models.QuerySet):
             .first()
         )
         return m.team if m else None
+
+
+@dataclass(frozen=True)
+class PersonTeams:
+    """One person's teams as Membership.objects.teams_of answers: the same as roles_of,
+    Team.objects.for_member, .shareable_by and default_team_of, in their order."""
+
+    roles: dict[int, str]
+    teams: list[Team]
+    shareable: list[Team]
+    default: Team | None
 
 
 class Membership(models.Model):

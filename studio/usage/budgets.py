@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from studio.core import audit
 from studio.generations.gate import OVER_BUDGET, SubmissionRefused
-from studio.teams.models import Team
+from studio.teams.models import MANAGING_ROLES, PersonTeams, Team
 
 from . import prices
 from .models import Budget
@@ -114,10 +114,14 @@ def _standings(budgets) -> list[Standing]:
     return [_standing(b, since) for b in ordered]
 
 
-def standings_for(user) -> list[Standing]:
-    """The caps the composer shows `user`: their own, and those of the teams they own."""
+def standings_for(user, *, teams: PersonTeams | None = None) -> list[Standing]:
+    """The caps the composer shows `user`: their own, and those of the teams they own
+    (from `teams`, `user`'s as the page read them, when given)."""
     if not getattr(user, "is_authenticated", False):
         return []
+    if teams is not None:
+        owned = [pk for pk, role in teams.roles.items() if role in MANAGING_ROLES]
+        return _standings(Budget.objects.filter(Q(user=user) | Q(team_id__in=owned)))
     return _standings(
         Budget.objects.filter(Q(user=user) | Q(team__in=Team.objects.managed_by(user)))
     )

@@ -7,6 +7,7 @@ import pytest
 from studio.collections import services
 from studio.collections.models import CollectionItem
 from studio.generations.models import Generation
+from studio.teams.models import Membership
 from tests.generations.helpers import FORM
 from tests.htmx import HTMX
 
@@ -58,3 +59,21 @@ def test_no_collection_chosen_collects_nothing(owner_client, owner, task_queue):
     services.create_collection(user=owner, name="Foxes")
     owner_client.post("/generations/", {**FORM, "collection": ""}, **HTMX)
     assert Generation.objects.count() == 1 and not CollectionItem.objects.exists()
+
+
+def test_a_viewer_filters_by_a_team_collection_but_is_not_offered_to_collect_into_it(
+    client, owner, member, team
+):
+    # One query on the page lists both: every collection the person sees, each marked
+    # whether they may add to it.
+    collection = services.create_collection(user=owner, name="Team foxes", team=team)
+    mine = services.create_collection(user=member, name="My foxes")
+    for role, offered in ((Membership.Role.EDITOR, True), (Membership.Role.VIEWER, False)):
+        Membership.objects.filter(user=member, team=team).update(role=role)
+        client.force_login(member)
+        html = client.get("/").content.decode()
+        filtered = html[html.index('id="filter-collection"') :].split("</select>", 1)[0]
+        composer = html[html.index('id="id_collection"') :].split("</select>", 1)[0]
+        assert f'value="{collection.pk}"' in filtered and f'value="{mine.pk}"' in filtered
+        assert (f'value="{collection.pk}"' in composer) is offered, role
+        assert f'value="{mine.pk}"' in composer

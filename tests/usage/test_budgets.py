@@ -243,3 +243,13 @@ def test_retry_of_a_batch_member_is_checked_too(owner_client, owner, task_queue,
     assert response.redirect_chain == [(f"/generations/{member.pk}/", 302)]
     assert "budget" in response.content.decode()
     assert Generation.objects.count() == 2
+
+
+def test_the_composer_shows_the_caps_of_the_teams_one_owns_only(owner, member, team, client):
+    # (owner owns "Design", member is an editor there: the page reads both from its one
+    # reading of the person's teams)
+    budgets.set_cap(team=team, monthly=Decimal("7.00"))
+    for person, shown in ((owner, True), (member, False)):
+        client.force_login(person)
+        page = client.get("/").content.decode()
+        assert ("of $7.00 has" in page) is shown, person

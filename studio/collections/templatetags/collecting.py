@@ -5,21 +5,27 @@ from __future__ import annotations
 
 from django import template
 
+from studio.teams.access import teams_for
+
 from .. import access
 
 register = template.Library()
 
 
-def _choices(context) -> list:
-    """The collections the person may add to, asked once per request however many cards."""
+def _seen(context) -> list:
+    """The collections the person sees, each marked `editable`: one query per request for
+    every menu, filter and card that lists them."""
     request = context.get("request")
     if request is None or not request.user.is_authenticated:
         return []
-    if not hasattr(request, "_collect_choices"):
-        request._collect_choices = list(
-            access.editable_collections(request.user).select_related("team").order_by("name", "pk")
-        )
-    return request._collect_choices
+    if not hasattr(request, "_seen_collections"):
+        request._seen_collections = access.seen_collections(request.user, teams_for(request))
+    return request._seen_collections
+
+
+def _choices(context) -> list:
+    """The collections the person may add to, asked once per request however many cards."""
+    return [c for c in _seen(context) if c.editable]
 
 
 @register.inclusion_tag("collections/_collect_form.html", takes_context=True)
@@ -73,5 +79,4 @@ def collection_filter(context, filters) -> dict:
     request = context.get("request")
     if context.get("collection") or request is None or not request.user.is_authenticated:
         return {"choices": []}
-    choices = access.visible_collections(request.user).select_related("team").order_by("name", "pk")
-    return {"choices": list(choices), "picked": filters.collection}
+    return {"choices": _seen(context), "picked": filters.collection}

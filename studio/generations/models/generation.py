@@ -271,6 +271,14 @@ class Generation(models.Model):
         return nearest_ratio(out.width, out.height)
 
     @property
+    def card_output(self):
+        """The output a gallery card shows: a completed row's first (from the prefetched
+        outputs when there are), None before, without asking the database for it."""
+        if self.state != State.COMPLETED:
+            return None
+        return next(iter(self.outputs.all()), None)
+
+    @property
     def via_api(self) -> bool:
         return self.api_token_id is not None
 

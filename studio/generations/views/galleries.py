@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,27 +19,30 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, replace_url
 
 from studio.teams.http import leaves_team_on_404
-from studio.teams.models import Membership, Team
+from studio.teams.models import PersonTeams, Team
 from studio.upstream import facts
 
 from .. import access, batches, gallery, prefill
 from ..forms import GenerationForm
-from ..models import FINAL, Output, SavedSearch, card_version
+from ..models import FINAL, Output, SavedSearch, State, card_version
 
 LAST_SETTINGS = "studio.last_settings"
 NEWS = "made_after"  # the studio's slow check: its rows made since then
 GALLERY_PAGE = "generations/_gallery.html#gallery-page"
 
 
-def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) -> dict:
-    """One page of a gallery (the studio's or a team's) at `url`, filtered as asked."""
+def _gallery_context(
+    request: HttpRequest, generations, *, url: str, team=None, teams: PersonTeams | None = None
+) -> dict:
+    """One page of a gallery (the studio's or a team's) at `url`, filtered as asked.
+    `teams`: the viewer's teams, when the view has read them."""
     filters = gallery.Filters.from_request(request.GET)
     page = gallery.page_of(
         filters.apply(generations, user=request.user),
         request.GET.get("cursor"),
         through=request.GET.get("through"),
     )
-    page.items = access.for_viewer(request.user, batches.grouped(page.items))
+    page.items = access.for_viewer(request.user, batches.grouped(page.items), teams=teams)
     query = filters.querystring()
     more = f"{url}?cursor={page.next_cursor}" + (f"&{query}" if query else "")
     return {
@@ -50,7 +54,9 @@ def _gallery_context(request: HttpRequest, generations, *, url: str, team=None) 
         "filtered_url": f"{url}?{query}" if query else url,
         "more_url": more if page.next_cursor else None,
         "states": ["active", "completed", "failed"],
-        "share_teams": list(Team.objects.shareable_by(request.user)),
+        "share_teams": (
+            teams.shareable if teams is not None else list(Team.objects.shareable_by(request.user))
+        ),
         "models": facts.MODELS,
         "ratios": facts.ASPECT_RATIOS,
         "styles": facts.STYLES,
@@ -106,10 +112,10 @@ def _queried_output(request: HttpRequest, generation_id: str) -> Output:
     return out
 
 
-def studio_context(request: HttpRequest) -> dict:
+def studio_context(request: HttpRequest, *, teams: PersonTeams | None = None) -> dict:
     """The studio page's gallery (the person's own), as `studio` and a refused form draw it."""
     own = access.own_generations(request.user)
-    context = _gallery_context(request, own, url=reverse("studio"))
+    context = _gallery_context(request, own, url=reverse("studio"), teams=teams)
     # The slow check for rows made elsewhere (the API, another tab), from now on.
     since = timezone.now()
     context["news_url"] = _news_url(context["gallery_url"], since, key=NEWS)
@@ -123,14 +129,18 @@ def studio_context(request: HttpRequest) -> dict:
 def studio(request: HttpRequest) -> HttpResponse:
     if request.htmx and NEWS in request.GET:
         return _studio_news(request, reverse("studio"))
-    context = studio_context(request)
+    # The person's teams, read once for the gallery, the composer and the navigation.
+    teams = access.teams_for(request)
+    context = studio_context(request, teams=teams)
     if _wants_gallery_page(request):
         return _gallery_page(request, context)
     # Only the whole page has the form: a gallery request must not use up the kept settings.
     initial = _studio_initial(request)
-    if "team" not in initial and (default := Membership.objects.default_team_of(request.user)):
-        initial["team"] = default.slug
-    context["form"] = GenerationForm(initial=initial, user=request.user)
+    if "team" not in initial and teams.default is not None:
+        initial["team"] = teams.default.slug
+    context["form"] = GenerationForm(
+        initial=initial, user=request.user, share_teams=teams.shareable
+    )
     return render(request, "generations/studio.html", context)
 
 
@@ -143,7 +153,10 @@ def team_gallery(request: HttpRequest, slug: str) -> HttpResponse:
     url = reverse("team-gallery", args=[team.slug])
     if request.htmx and "shared_after" in request.GET:
         return _team_news(request, team, url)
-    context = _gallery_context(request, access.team_generations(team), url=url, team=team)
+    teams = access.teams_for(request)
+    context = _gallery_context(
+        request, access.team_generations(team), url=url, team=team, teams=teams
+    )
     if _wants_gallery_page(request):
         return _gallery_page(request, context)
     context["news_url"] = _news_url(url, timezone.now())
@@ -258,7 +271,9 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     if not changed and not gone:
         return HttpResponse(status=204)
     cards = visible.filter(pk__in=changed).select_related("user", "team", "batch", "api_token")
-    gens = access.for_viewer(request.user, cards.prefetch_related("outputs"))
+    gens = access.for_viewer(request.user, cards, teams=access.teams_for(request))
+    # A card shows an output only once completed: most polls (a state moving on) need none.
+    prefetch_related_objects([g for g in gens if g.state == State.COMPLETED], "outputs")
     finished = [g for g in gens if g.state in FINAL]
     # A team page's poll says so: its cards name their authors.
     team_slug = request.GET.get("team", "")[:100]

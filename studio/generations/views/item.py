@@ -17,7 +17,7 @@ from django_htmx.http import reswap
 from studio.core.http import next_url, text_error
 from studio.teams.models import Team
 
-from .. import access, gallery, gate, lineage, services, submission_keys, trash
+from .. import access, cards, gallery, gate, lineage, services, submission_keys, trash
 from ..models import Generation, Reference
 from .compose import new_cards, refused_form, typed_form
 from .trash import trashed_message, undo_tag
@@ -88,7 +88,7 @@ def _card(request: HttpRequest, gen: Generation) -> HttpResponse:
     """The card again after an action, drawn for the gallery it sits in."""
     [gen] = access.for_viewer(request.user, [gen])
     team_slug = request.POST.get("from_team", "")
-    return render(request, "generations/_card.html", {"gen": gen, "team_slug": team_slug})
+    return HttpResponse(cards.draw(request, [gen], team_slug=team_slug))
 
 
 def _after_action(request: HttpRequest, gen: Generation) -> str:

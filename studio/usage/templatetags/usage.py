@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 
+from studio.teams.access import teams_for
 from studio.usage import budgets, prices
 
 register = template.Library()
@@ -19,10 +20,14 @@ def unit_usd(amount: Decimal) -> str:
     return prices.unit_usd(amount)
 
 
-@register.simple_tag
-def budget_standings(user) -> list[budgets.Standing]:
+@register.simple_tag(takes_context=True)
+def budget_standings(context, user) -> list[budgets.Standing]:
     """What is left of `user`'s monthly cap and of those of the teams they own, which the
     composer shows by the price (a warning past 80 %)."""
+    request = context.get("request")
+    if request is not None and getattr(request, "user", None) == user:
+        # The page's own reading of the person's teams: no query of its own for them.
+        return budgets.standings_for(user, teams=teams_for(request))
     return budgets.standings_for(user)
 
 
