@@ -46,13 +46,18 @@ def is_reviewer(user) -> bool:
     return user.is_authenticated and user.is_staff and user.has_perm(REVIEW_PERMISSION)
 
 
-def visible_generations(user) -> QuerySet[Generation]:
+def visible_generations(user, *, teams: PersonTeams | None = None) -> QuerySet[Generation]:
+    """`teams`: the person's teams as the request read them (teams_for), when it has."""
     if not user.is_authenticated:
         return Generation.objects.none()
     # Nothing in the trash, for anyone (studio.generations.trash lists it to its author).
     if user.is_superuser:
         return Generation.objects.kept()
-    mine = Q(user=user) | Q(team__in=Team.objects.for_member(user))
+    if teams is not None:
+        member_of = [pk for pk, role in teams.roles.items() if role in Membership.Role.values]
+        mine = Q(user=user) | Q(team_id__in=member_of)
+    else:
+        mine = Q(user=user) | Q(team__in=Membership.objects.team_ids_of(user))
     if is_reviewer(user):
         # What they judge, and only that: the queue's items (their inputs with them).
         mine |= MODERATED_FAILURE

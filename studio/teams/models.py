@@ -82,6 +82,11 @@ class MembershipQuerySet(models.QuerySet):
             return None
         return self.filter(user=user, team=team).values_list("role", flat=True).first()
 
+    def team_ids_of(self, user) -> MembershipQuerySet:
+        """The ids of the teams `user` belongs to, in any role, as a subquery (what
+        Team.objects.for_member selects, without its join: cheaper to build and to run)."""
+        return self.filter(user=user, role__in=Membership.Role.values).values("team_id")
+
     def roles_of(self, user) -> dict[int, str]:
         """{team id: role} for every team of `user`: one query for a whole gallery page."""
         if not getattr(user, "is_authenticated", False):

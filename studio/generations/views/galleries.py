@@ -270,8 +270,11 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     changed = [pk for pk, version in now.items() if drawn[pk] != version]
     if not changed and not gone:
         return HttpResponse(status=204)
-    cards = visible.filter(pk__in=changed).select_related("user", "team", "batch", "api_token")
-    gens = access.for_viewer(request.user, cards, teams=access.teams_for(request))
+    # Asked again (access may have changed since), with the teams as this request reads them.
+    teams = access.teams_for(request)
+    cards = access.visible_generations(request.user, teams=teams).filter(pk__in=changed)
+    cards = cards.select_related("user", "team", "batch", "api_token")
+    gens = access.for_viewer(request.user, cards, teams=teams)
     # A card shows an output only once completed: most polls (a state moving on) need none.
     prefetch_related_objects([g for g in gens if g.state == State.COMPLETED], "outputs")
     finished = [g for g in gens if g.state in FINAL]
