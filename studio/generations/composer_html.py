@@ -3,11 +3,10 @@
 Django's widget templates make the composer the costliest part of the studio page after
 the cards, and a new form draws the same HTML for everyone with the same defaults. The
 fields (`_form.html#composer-fields`) are kept under a key made of what they show: the
-form's initial values (the lineage fields among them), the teams it may be shared with,
-the batch and upload limits. What is per request (the CSRF token, the one-time submission
-key) and per person (budget standings, suspension, "Collect into") is drawn around them
-on each request. A bound form (errors, what was typed) and one holding kept uploads are
-drawn every time.
+default team, the teams it may be shared with, the batch and upload limits. What is per
+request (the CSRF token, the one-time submission key) and per person (budget standings,
+suspension, "Collect into") is drawn around them on each request. A bound form (errors,
+what was typed) and a prefilled one (Remix, Edit, kept uploads) are drawn every time.
 """
 
 from __future__ import annotations
@@ -24,9 +23,14 @@ CACHE = "cards"
 VERSION = "1"
 
 
+# A new form's initial values that are not one-offs: a prefilled form (Remix, Edit, the
+# last settings, kept uploads) is drawn for one page and is not kept.
+KEPT_INITIAL = {"team"}
+
+
 def _key(form) -> str | None:
     """None when the fields are not the same for everyone with these defaults."""
-    if form.is_bound or form.initial.get("kept_source") or form.initial.get("kept_ref"):
+    if form.is_bound or set(form.initial) - KEPT_INITIAL:
         return None
     teams = [(t.pk, t.slug, str(t)) for t in form.share_team_list()]
     drawn = (

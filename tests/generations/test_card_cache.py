@@ -199,10 +199,13 @@ def test_the_composer_fields_are_drawn_once_for_the_same_defaults(
     page = client.get("/").content.decode()
     assert composer_drawn["fields"] == 2
     assert '<option value="design">Design</option>' in page
-    # A prefilled form (Remix) is drawn for its own values.
+    # A prefilled form (Remix) is drawn for its own values each time, and not kept.
     gen = make_generation(owner, prompt="remix this")
-    page = client.get(f"/?remix={gen.pk}").content.decode()
-    assert "remix this</textarea>" in page
+    for _ in range(2):
+        page = client.get(f"/?remix={gen.pk}").content.decode()
+        assert "remix this</textarea>" in page
+    assert composer_drawn["fields"] == 4
+    assert "remix this</textarea>" not in client.get("/").content.decode()
 
 
 def test_a_refused_form_is_drawn_with_what_was_typed(owner_client, composer_drawn):
