@@ -13,7 +13,7 @@ import os
 import sys
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 MESSAGE = (
     "DJANGO_SECRET_KEY is not set and DJANGO_DEBUG is off: refusing to serve with the "
@@ -59,7 +59,8 @@ def secret_key_problem() -> str | None:
     return None
 
 
-@register()
+# Tagged, so that a command running only some tags (studio_worker) still runs these.
+@register(Tags.security)
 def check_secret_key(app_configs=None, **kwargs) -> list[Error]:
     if invoked_command() in NOT_SERVING:
         return []
@@ -67,7 +68,7 @@ def check_secret_key(app_configs=None, **kwargs) -> list[Error]:
     return [Error(problem, hint=HINT, id="studio.E001")] if problem else []
 
 
-@register()
+@register("studio")
 def sign_in_is_possible(app_configs, **kwargs) -> list[Warning]:
     """STUDIO_PASSWORD_LOGIN=0 without an identity provider leaves only the admin's sign-in."""
     provider = (

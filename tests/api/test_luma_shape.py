@@ -288,6 +288,23 @@ def test_starting_django_imports_no_api_framework():
     assert done.stdout.strip() == "[]"
 
 
+def test_the_worker_s_start_up_checks_import_no_view():
+    # The URL check imports every view, ninja's with them; the worker serves none. (Its
+    # qcluster child is started with --skip-checks.) The secret key's check still runs:
+    # tests/security/test_startup.py.
+    probe = (
+        "import sys, django; django.setup(); "
+        "from studio.generations.management.commands.studio_worker import Command; "
+        "Command().check(); "
+        "print(sorted(m for m in ('ninja', 'pydantic', 'studio.urls') if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "studio.settings", "DJANGO_DEBUG": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_a_signed_in_browser_session_is_no_token(owner_client, task_queue):
     response = post(owner_client, {"prompt": "x"}, {})
     assert response.status_code == 401 and not Generation.objects.exists()
