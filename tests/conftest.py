@@ -1,4 +1,5 @@
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,9 @@ def _fast_and_isolated(settings, tmp_path):
     reset_client()
     timing.forget()  # durations learned in one test must not steer the polls of the next
     caches["cards"].clear()  # a card kept in one test is not the next test's to draw
+    # The public links' rate limit counts per test: a key prefix of its own (clear() on
+    # Redis would be FLUSHDB, the broker's queue with it).
+    caches["throttle"].key_prefix = f"throttle-test-{uuid.uuid4().hex}"
     yield
     reset_client()
 

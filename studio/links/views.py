@@ -19,7 +19,7 @@ from studio.collections import gallery as collection_gallery
 from studio.core.files import file_response
 from studio.generations.gallery import PAGE_SIZE
 
-from . import access, services
+from . import access, services, throttle
 from .forms import LinkForm
 
 
@@ -125,8 +125,20 @@ def _gone(request: HttpRequest) -> HttpResponse:
     return _private(render(request, "links/gone.html", status=404))
 
 
+def _too_many(request: HttpRequest, seconds: int, *, page: bool) -> HttpResponse:
+    """429 with Retry-After: a page saying when to come back, or for a file nothing."""
+    if page:
+        response = render(request, "links/too_many.html", {"seconds": seconds}, status=429)
+    else:
+        response = HttpResponse(status=429)
+    response["Retry-After"] = str(seconds)
+    return _private(response, page=page)
+
+
 @require_GET
 def public_page(request: HttpRequest, token: str) -> HttpResponse:
+    if wait := throttle.wait_seconds(request):
+        return _too_many(request, wait, page=True)
     try:
         link = access.open_link(token)
     except Http404:
@@ -183,9 +195,13 @@ def _file(token: str, output_id: int, *, thumbnail: bool) -> HttpResponse:
 
 @require_GET
 def public_file(request: HttpRequest, token: str, output_id: int) -> HttpResponse:
+    if wait := throttle.wait_seconds(request):
+        return _too_many(request, wait, page=False)
     return _file(token, output_id, thumbnail=False)
 
 
 @require_GET
 def public_thumbnail(request: HttpRequest, token: str, output_id: int) -> HttpResponse:
+    if wait := throttle.wait_seconds(request):
+        return _too_many(request, wait, page=False)
     return _file(token, output_id, thumbnail=True)

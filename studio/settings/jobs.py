@@ -136,6 +136,10 @@ STUDIO_PUBLIC_LINKS_MAX = 500
 # How long a browser may keep an image opened through a public link: short, so that a
 # revoked link stops showing it soon even to someone who saw it.
 PUBLIC_LINK_FILE_SECONDS = 300
+# Requests (pages and files together) one address may make through public links per minute;
+# past it: 429 with Retry-After, no view counted. 0: no limit. A collection's page is one
+# request plus one per thumbnail (24 a page).
+PUBLIC_LINK_RATE_PER_MINUTE = env_int("STUDIO_PUBLIC_LINK_RATE_PER_MINUTE", 300)
 
 # --- JSON API (studio/api) ----------------------------------------------------------------
 # How long the OpenAI-shaped endpoints wait for every image before answering 504 (the jobs

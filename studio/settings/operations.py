@@ -45,6 +45,19 @@ CACHES = {
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": env_int("STUDIO_CARD_CACHE_ENTRIES", 5000)},
     },
+    # `throttle`: counters of the public links' rate limit (studio/links/throttle.py). On
+    # Redis when there is one, so every web process counts together; short timeouts, and a
+    # failure lets the request through (a Redis cut must not take the pages down).
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "studio-throttle",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
 }
 
 # --- Observability (README, Deploy: metrics and logs) -------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.conf import settings as django_settings
 
 from studio.generations import gallery
 from studio.generations.models import Generation
@@ -48,7 +49,7 @@ def test_only_a_blank_form_takes_the_browsers_draft(owner_client, owner, task_qu
 
 
 def test_the_empty_gallery_text_spans_the_grid():
-    css = Path("static/css/studio.css").read_text()
+    css = (Path(django_settings.BASE_DIR) / "static/css/studio.css").read_text()
     assert re.search(r"\.empty \{[^}]*grid-column: 1 / -1", css)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import caches
+from django.test import Client
 
 from studio.collections import services as collection_services
 from studio.generations import trash
@@ -212,3 +214,50 @@ def test_a_collection_link_pages_in_the_collections_order_without_n_plus_1(
     link.refresh_from_db()
     assert link.views == 1  # the next pages are the same view
     assert viewer.get(url_of(link) + "?cursor=garbage").status_code == 404
+
+
+def test_one_address_is_limited_and_told_when_to_come_back(owner, settings):
+    settings.PUBLIC_LINK_RATE_PER_MINUTE = 3
+    gen = complete(make_generation(owner))
+    link = _link(owner, generation=gen)
+    out = gen.outputs.get()
+    visitor = anonymous()
+    assert visitor.get(url_of(link)).status_code == 200
+    assert visitor.get(f"{url_of(link)}thumb/{out.pk}/").status_code == 200
+    assert visitor.get(f"{url_of(link)}file/{out.pk}/").status_code == 200
+    refused = visitor.get(url_of(link))
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    html = refused.content.decode()
+    assert f"Try again in {refused['Retry-After']} second" in html
+    assert "noindex" in refused["X-Robots-Tag"] and refused["Cache-Control"] == "no-store"
+    file = visitor.get(f"{url_of(link)}file/{out.pk}/")
+    assert file.status_code == 429 and file["Retry-After"] and file.content == b""
+    link.refresh_from_db()
+    assert link.views == 1  # the refused page is not a view
+    # Another address has its own count; a link that opens nothing is counted too (a
+    # script guessing tokens is limited like one reading a link).
+    other = Client(REMOTE_ADDR="203.0.113.9")
+    assert other.get(url_of(link)).status_code == 200
+    for _ in range(2):
+        other.get("/s/not-a-token/")
+    assert other.get("/s/not-a-token/").status_code == 429
+
+
+def test_no_limit_when_set_to_zero(owner, settings):
+    settings.PUBLIC_LINK_RATE_PER_MINUTE = 0
+    link = _link(owner, generation=complete(make_generation(owner)))
+    visitor = anonymous()
+    assert all(visitor.get(url_of(link)).status_code == 200 for _ in range(5))
+
+
+def test_a_counter_that_cannot_be_reached_lets_people_through(owner, settings, monkeypatch):
+    settings.PUBLIC_LINK_RATE_PER_MINUTE = 1
+    link = _link(owner, generation=complete(make_generation(owner)))
+
+    def cut(*args, **kwargs):
+        raise ConnectionError("Redis is being restarted")
+
+    monkeypatch.setattr(caches["throttle"], "incr", cut)
+    visitor = anonymous()
+    assert [visitor.get(url_of(link)).status_code for _ in range(3)] == [200, 200, 200]
