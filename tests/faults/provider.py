@@ -36,6 +36,8 @@ class Job:
     seconds: float
     gets: list[tuple[float, float]] = field(default_factory=list)
     downloads: list[tuple[float, float]] = field(default_factory=list)
+    # Downloads begun, counted as they start (`downloads` gets each when it ends).
+    begun: int = 0
 
     def state(self, now: float) -> str:
         if "[fake:unknown_forever]" in self.prompt:
@@ -89,7 +91,7 @@ class FakeProvider:
 
     def downloads_started(self, prefix: str = "") -> int:
         with self.lock:
-            return sum(len(j.downloads) for j in self.jobs.values() if j.prompt.startswith(prefix))
+            return sum(j.begun for j in self.jobs.values() if j.prompt.startswith(prefix))
 
     def overlapping_downloads(self) -> list[str]:
         """The jobs whose output was being sent to two clients at the same moment."""
@@ -161,6 +163,8 @@ class _Handler(bench_upstream.Handler):
 
     def _file(self, job: Job) -> None:
         started = time.monotonic()
+        with self.provider.lock:
+            job.begun += 1
         data = self.provider.image
         try:
             self.send_response(200)
