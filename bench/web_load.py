@@ -167,6 +167,8 @@ class Recorder:
         # What each error was (an HTTP status, or the exception's class), to say why.
         self.kinds: dict[str, dict[str, int]] = {"page": {}, "poll": {}}
         self.drawn: dict[str, int] = {"page": 0, "poll": 0}
+        # The first exception of each kind, whole (a ConnectionError says little).
+        self.first_error: dict[str, str] = {}
 
     def add(self, endpoint: str, ms: float, ok: bool, kind: str = "") -> None:
         with self.lock:
@@ -213,6 +215,7 @@ def person(base: str, http, ids: list[int], stop_at: float, rec: Recorder) -> No
                 kind += f" to {answer.headers.get('Location', '?').split('?')[0]}"
         except requests.RequestException as exc:
             answer, ok, kind = None, False, type(exc).__name__
+            rec.first_error.setdefault(kind, str(exc)[:300])
         rec.add(endpoint, (time.perf_counter() - started) * 1000, ok, kind)
         if ok and answer.status_code == 200:
             rec.drew(endpoint)
@@ -341,6 +344,7 @@ def run_step(base: str, crowd, seconds: float, server_pid: int) -> dict:
         "seconds": wall,
         "rps": sum(len(v) for v in rec.samples.values()) / wall,
         "cpu": meter.read(),
+        "first_error": rec.first_error,
     }
     for endpoint, values in rec.samples.items():
         result[endpoint] = {
@@ -386,6 +390,8 @@ def report(r: dict) -> None:
         if e["kinds"]:
             kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(e["kinds"].items()))
             print(f"            errors were: {kinds}", flush=True)
+    for kind, text in r["first_error"].items():
+        print(f"            the first {kind}: {text}", flush=True)
     if not r["ok"]:
         print(f"       limit: {limit_of(cpu)}", flush=True)
 
@@ -423,7 +429,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--gunicorn-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument(
-        "--gunicorn-threads", type=int, default=1, help="more than 1: gunicorn's gthread worker"
+        "--worker-class",
+        choices=["uvicorn", "gthread", "sync"],
+        default="uvicorn",
+        help="uvicorn (studio.asgi, as compose runs it) or gthread/sync (studio.wsgi)",
+    )
+    parser.add_argument(
+        "--gunicorn-threads", type=int, default=1, help="threads per gthread worker"
     )
     parser.add_argument(
         "--quick",
@@ -449,11 +461,12 @@ def main(argv: list[str] | None = None) -> int:
     most = args.users * max([1, *steps])
     started = time.monotonic()
     crowd = people(most, args.gallery, direct=args.direct_sessions)
-    kind = (
-        f"{args.gunicorn_workers} sync workers"
-        if args.gunicorn_threads == 1
-        else f"{args.gunicorn_workers} gthread workers x {args.gunicorn_threads} threads"
-    )
+    kind = f"{args.gunicorn_workers} {args.worker_class} workers"
+    if args.worker_class == "gthread":
+        kind += f" x {args.gunicorn_threads} threads"
+    if args.worker_class == "uvicorn":
+        pool = int(os.environ.get("STUDIO_WEB_DB_POOL_MAX", "4"))
+        kind += f", a pool of {pool} connections each" if pool else ", a connection per request"
     print(
         f"Web throughput{' (quick check)' if args.quick else ''}: gunicorn ({kind}) over HTTP, "
         f"{label}, {os.cpu_count()} CPUs; {most} people seeded in "
@@ -465,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         port=free_port(),
         workers=args.gunicorn_workers,
         threads=args.gunicorn_threads,
+        worker_class=args.worker_class,
     )
     try:
         web.wait_healthy()

@@ -9,8 +9,10 @@ from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings")
 # No persistent database connections here, whatever the environment says (Django's advice
-# for ASGI; see DATABASES in studio/settings/base.py).
+# for ASGI): a pool per process instead (STUDIO_WEB_DB_POOL_MAX; see DATABASES in
+# studio/settings/base.py).
 os.environ["STUDIO_DB_CONN_MAX_AGE"] = "0"
+os.environ["STUDIO_DB_POOL"] = "1"
 application = get_asgi_application()
 
 # As studio.wsgi: never serve on the development secret key.

@@ -18,6 +18,7 @@ import time
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import connection
 from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile as NinjaFile
@@ -169,8 +170,7 @@ async def _answer(request: HttpRequest, body: ImagesIn, make, *, fingerprint_bod
 async def _wait(ids: list[int]) -> list[Generation]:
     deadline = time.monotonic() + settings.API_WAIT_SECONDS
     while True:
-        unfinished = await Generation.objects.filter(pk__in=ids).exclude(state__in=FINAL).acount()
-        if not unfinished:
+        if not await sync_to_async(_unfinished)(ids):
             break
         left = deadline - time.monotonic()
         if left <= 0:
@@ -184,6 +184,17 @@ async def _wait(ids: list[int]) -> list[Generation]:
     rows = Generation.objects.filter(pk__in=ids).prefetch_related("outputs")
     by_id = {g.pk: g async for g in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _unfinished(ids: list[int]) -> int:
+    """How many of `ids` are not final yet. The connection is given back at once (to the web
+    process's pool, see DATABASES in the settings): a request that waits minutes holding one
+    would leave the pool's few to everyone else (a test's transaction keeps its own)."""
+    try:
+        return Generation.objects.filter(pk__in=ids).exclude(state__in=FINAL).count()
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()
 
 
 def _images(request: HttpRequest, gens: list[Generation], body: ImagesIn) -> tuple[int, dict]:

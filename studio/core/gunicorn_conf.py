@@ -8,6 +8,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# Seconds an idle kept-alive connection stays open (uvicorn's worker takes gunicorn's
+# setting). gunicorn's default, 2 s, is the gallery's poll interval: a poll sent on a
+# connection just as the server closed it failed with "connection reset" (a few per minute
+# at 50 people), and every other poll paid a new TCP connection. An idle connection costs
+# the async worker next to nothing.
+keepalive = int(os.environ.get("STUDIO_WEB_KEEPALIVE_SECONDS", "20"))
+
 
 def on_starting(server) -> None:
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -82,3 +82,25 @@ class NoStoreHtmlMiddleware:
         if content_type.startswith("text/html") and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class ReleaseConnectionWhileStreamingMiddleware:
+    """A streamed answer (a zip of originals, a file) gives its database connection back
+    before the first byte is sent, not when the last one is: under the ASGI server each web
+    process has a pool of a few connections (STUDIO_WEB_DB_POOL_MAX), and a slow download
+    holding one for minutes would leave the others waiting. The streams read no rows (what
+    one needs is read before); one that did would take a connection again. Outside every
+    other middleware but the request metrics, so the session is saved first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.streaming:
+            from django.db import connections
+
+            for conn in connections.all(initialized_only=True):
+                if not conn.in_atomic_block:
+                    conn.close()
+        return response

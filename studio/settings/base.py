@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 
 from studio.core import s3
-from studio.core.env import env_bool, env_int
+from studio.core.env import env_bool, env_float, env_int
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: its time and count cover every request, whatever answers it.
     "studio.core.observe.ObserveRequestsMiddleware",
+    "studio.core.middleware.ReleaseConnectionWhileStreamingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "studio.core.middleware.NoStoreHtmlMiddleware",
     # The API's own body cap (and error shape) for /api/; the uploads guard steps aside there.
@@ -117,6 +118,29 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The ASGI web server's processes share a pool of connections each (Django's, with
+# psycopg_pool) instead: a request takes one and gives it back when it ends, so no request
+# pays for a new PostgreSQL connection (about 3-5 ms of both sides' CPU, and a backend's
+# start) and each process holds at most STUDIO_WEB_DB_POOL_MAX: with WEB_CONCURRENCY
+# processes, WEB_CONCURRENCY x that many, to keep under PostgreSQL's max_connections beside
+# the workers'. studio.asgi turns it on (STUDIO_DB_POOL=1); the worker, whose cluster forks,
+# keeps its persistent connections. STUDIO_WEB_DB_POOL_MAX=0: a connection per request.
+WEB_DB_POOL_MAX = env_int("STUDIO_WEB_DB_POOL_MAX", 4)
+if (
+    os.environ.get("STUDIO_DB_POOL") == "1"
+    and WEB_DB_POOL_MAX > 0
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django's pool takes no persistent connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env_int("STUDIO_WEB_DB_POOL_MIN", 1), WEB_DB_POOL_MAX),
+        "max_size": WEB_DB_POOL_MAX,
+        # A request waits this long for a free connection, then fails (500) rather than queue
+        # without end behind requests that hold them all.
+        "timeout": env_float("STUDIO_WEB_DB_POOL_TIMEOUT", 10.0),
+        # (CONN_HEALTH_CHECKS stays on: Django has the pool check a connection before it
+        # hands it out, so one broken by a PostgreSQL restart is replaced.)
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The ORM broker, the worker and the web server all write to one file: WAL lets readers
     # run beside a writer, IMMEDIATE takes the write lock at BEGIN (no lock upgrade deadlock),

@@ -25,16 +25,28 @@ SECRET_KEY = "a-test-only-secret-key-for-the-deploy-run-0123456789"
 
 
 class Gunicorn:
-    """`gunicorn studio.asgi:application` with uvicorn's workers, as the web service runs it."""
+    """`gunicorn studio.asgi:application` with uvicorn's workers, as the web service runs it;
+    `worker_class="gthread"` (the benchmark's comparison) serves studio.wsgi with threads."""
 
-    def __init__(self, env: dict[str, str], *, port: int, workers: int = 2, threads: int = 1):
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        port: int,
+        workers: int = 2,
+        threads: int = 1,
+        worker_class: str = "uvicorn",
+    ):
         self.url = f"http://127.0.0.1:{port}"
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in stop())
             prefix="gunicorn-", suffix=".log", delete=False
         )
         self.log_path = Path(self.log.name)
-        args = ["studio.asgi:application", "--config", "python:studio.core.gunicorn_conf"]
-        args += ["--worker-class", "uvicorn_worker.UvicornWorker"]
+        if worker_class == "uvicorn":
+            args = ["studio.asgi:application", "--worker-class", "uvicorn_worker.UvicornWorker"]
+        else:
+            args = ["studio.wsgi:application", "--worker-class", worker_class]
+        args += ["--config", "python:studio.core.gunicorn_conf"]
         args += ["--bind", f"127.0.0.1:{port}", "--timeout", "330"]
         args += ["--workers", str(workers), "--threads", str(threads)]
         self.proc = processes.start_logged(
