@@ -116,3 +116,45 @@ def test_c2pa_markers_are_noted_and_shown_on_the_detail_page(owner_client, owner
     Generation.objects.filter(pk=other.pk).update(state=State.COMPLETED)
     page = owner_client.get(f"/generations/{other.pk}/").content.decode()
     assert 'data-provenance="none"' in page
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    import struct
+    import zlib
+
+    crc = struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    return struct.pack(">I", len(body)) + kind + body + crc
+
+
+def _with_app11_in_jpeg(data: bytes, body: bytes) -> bytes:
+    """A JPEG with an APP11 segment holding `body`, right after its SOI marker."""
+    import struct
+
+    return data[:2] + b"\xff\xeb" + struct.pack(">H", len(body) + 2) + body + data[2:]
+
+
+def test_c2pa_is_read_from_a_jpegs_app11_segment_only():
+    plain = image_bytes("JPEG", (20, 20))
+    jumbf = b"JP\x00\x01\x00\x00\x00\x01\x00\x00\x00\x20jumb\x00\x00\x00\x18jumdc2pa"
+    assert provenance.has_c2pa(io.BytesIO(_with_app11_in_jpeg(plain, jumbf)))
+    assert not provenance.has_c2pa(io.BytesIO(plain))
+    # The markers' bytes in another segment (a comment) are not a manifest store.
+    import struct
+
+    comment = b"\xff\xfe" + struct.pack(">H", len(jumbf) + 2) + jumbf
+    assert not provenance.has_c2pa(io.BytesIO(plain[:2] + comment + plain[2:]))
+
+
+def test_c2pa_in_a_png_is_its_cabx_chunk_not_the_markers_bytes_elsewhere():
+    plain = image_bytes("PNG", (20, 20))
+    text = _png_chunk(b"tEXt", b"Comment\x00caBX jumb c2pa")
+    assert not provenance.has_c2pa(io.BytesIO(plain[:-12] + text + plain[-12:]))
+    # A caBX chunk before the image data counts as much as one after it.
+    cabx = _png_chunk(b"caBX", b"jumb....c2pa")
+    assert provenance.has_c2pa(io.BytesIO(plain[:33] + cabx + plain[33:]))
+    # A PNG whose chunks do not read to IEND (truncated) is scanned whole, as any other file.
+    assert provenance.has_c2pa(io.BytesIO(plain[:33] + cabx + plain[33:-12]))
+    assert provenance.has_c2pa(io.BytesIO(b"GIF89a" + b"jumb....c2pa"))
+    marked = io.BytesIO(_with_c2pa_in_png(plain))
+    marked.seek(10)
+    assert provenance.has_c2pa(marked) and marked.tell() == 0
