@@ -8,7 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/app/media \
-    WEB_CONCURRENCY=3
+    WEB_CONCURRENCY=2
 
 RUN groupadd --system studio \
     && useradd --system --gid studio --home-dir /app --no-create-home --shell /usr/sbin/nologin studio
@@ -26,7 +26,10 @@ RUN pip install -e . \
 
 USER studio
 EXPOSE 8000
-# WEB_CONCURRENCY sets gunicorn's worker processes; settings come from the environment.
+# WEB_CONCURRENCY sets gunicorn's worker processes: one per core (2 here). Under uvicorn a
+# process serves many requests at once, and each keeps its own card and composer caches and
+# database pool (STUDIO_WEB_DB_POOL_MAX): more processes than cores only split the caches
+# (docs/benchmarks.md, "Capacity: the web tier"). Settings come from the environment.
 # ASGI through uvicorn's worker class: a request waiting for images in the API's OpenAI shape
 # (up to STUDIO_API_WAIT_SECONDS, 300) is a coroutine, not a worker held; the timeout stays
 # above that wait (raise both together).
