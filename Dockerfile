@@ -32,5 +32,6 @@ EXPOSE 8000
 # (docs/benchmarks.md, "Capacity: the web tier"). Settings come from the environment.
 # ASGI through uvicorn's worker class: a request waiting for images in the API's OpenAI shape
 # (up to STUDIO_API_WAIT_SECONDS, 300) is a coroutine, not a worker held; the timeout stays
-# above that wait (raise both together).
+# above that wait (raise both together). Every other request runs on Django's WSGI handler on
+# a pool of STUDIO_WEB_THREADS threads per process (studio/core/sync_asgi.py).
 CMD ["gunicorn", "studio.asgi:application", "--config", "python:studio.core.gunicorn_conf", "--worker-class", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000", "--timeout", "330"]

@@ -66,6 +66,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="print the top of a profile")
+    parser.add_argument(
+        "--asgi",
+        action="store_true",
+        help="also the same requests through Django's ASGI handler and through studio.asgi",
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -99,6 +104,16 @@ def main() -> None:
             f"  {label:<28} CPU p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   "
             f"{count_queries(fn)} queries   HTTP {status}"
         )
+    if args.asgi:
+        asgi_overhead(
+            client,
+            [
+                ("/", ""),
+                ("/gallery/poll/", poll_url.split("?", 1)[1]),
+                ("/gallery/poll/", drawn_url.split("?", 1)[1]),
+            ],
+            args.runs,
+        )
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -110,6 +125,69 @@ def main() -> None:
         stats.sort_stats("tottime").print_stats(20)
         print("By time including what it called, the studio's own code (top 30):")
         stats.sort_stats("cumulative").print_stats(r"studio|templates|render|partials", 30)
+
+
+def asgi_overhead(client, requests: list[tuple[str, str]], runs: int) -> None:  # noqa: C901
+    """The same requests (page, 204 poll, poll that draws) through Django's own ASGI handler
+    and through studio.asgi (sync views on the WSGI handler, on a pool thread), in turn in
+    blocks in this process, so that what else the machine does weighs on both alike. CPU is
+    this process's, its threads' included."""
+    import asyncio
+
+    from django.core.asgi import get_asgi_application
+
+    import studio.asgi
+
+    apps = {"Django's ASGI handler": get_asgi_application(), "studio.asgi": studio.asgi.application}
+    cookie = "; ".join(f"{k}={v.value}" for k, v in client.cookies.items()).encode()
+    loop = asyncio.new_event_loop()
+
+    async def one(app, path: str, query: str) -> int:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": query.encode(),
+            "root_path": "",
+            "headers": [(b"host", b"testserver"), (b"cookie", cookie), (b"hx-request", b"true")],
+            "client": ("127.0.0.1", 40000),
+            "server": ("testserver", 80),
+        }
+        sent, ended = [], asyncio.Event()
+
+        async def receive():
+            if not sent and not ended.is_set():
+                ended.set()
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()  # no disconnect until the answer is sent
+
+        async def send(message):
+            sent.append(message)
+
+        await app(scope, receive, send)
+        return sent[0]["status"]
+
+    samples: dict[str, list[float]] = {name: [] for name in apps}
+    blocks = 5
+    for _ in range(blocks):
+        for name, app in apps.items():
+            for path, query in requests:
+                for _ in range(3):  # warm
+                    loop.run_until_complete(one(app, path, query))
+                for _ in range(max(1, runs // blocks)):
+                    start = time.process_time()
+                    status = loop.run_until_complete(one(app, path, query))
+                    samples[name].append((time.process_time() - start) * 1000)
+                    assert status in (200, 204), status
+    print("Page, 204 poll and drawing poll in turn, through each ASGI entry point (CPU a request):")
+    for name, values in samples.items():
+        mean, p50 = statistics.fmean(values), statistics.median(values)
+        print(f"  {name:<28} mean {mean:6.2f} ms   p50 {p50:6.2f} ms")
+    loop.close()
 
 
 if __name__ == "__main__":

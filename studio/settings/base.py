@@ -126,6 +126,9 @@ DATABASES = {
 # the workers'. studio.asgi turns it on (STUDIO_DB_POOL=1); the worker, whose cluster forks,
 # keeps its persistent connections. STUDIO_WEB_DB_POOL_MAX=0: a connection per request.
 WEB_DB_POOL_MAX = env_int("STUDIO_WEB_DB_POOL_MAX", 4)
+# Threads per ASGI web process that run the sync views (studio.core.sync_asgi): they share
+# the GIL, so more only queue there; a streamed download holds one while it is sent.
+WEB_THREADS = max(1, env_int("STUDIO_WEB_THREADS", 8))
 if (
     os.environ.get("STUDIO_DB_POOL") == "1"
     and WEB_DB_POOL_MAX > 0

@@ -102,6 +102,10 @@ def assert_runs_in_project(argv: list[str]) -> None:
             if isinstance(node, ast.Assign)
             for target in node.targets
             if isinstance(target, ast.Name)
+        } | {
+            node.name
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         }
         assert (attr or "application") in assigned, f"{module} has no {attr}"
         bind = argv[argv.index("--bind") + 1]
