@@ -5,16 +5,26 @@ What is known: the time since the job was submitted, and how long recent jobs of
 model and type took (learned from the completed rows in the database). A job of a known kind
 is not polled before half its fastest could have finished (a few samples of a wide spread
 rarely hold the fastest); from then on it is polled a little more often than every
-`POLL_DENSE_SECONDS`, spending the GETs saved before (on average no more than a plain poll).
-When its kind is predictable (a median of 30 s or more, nearly every job within ±20 % of it)
-the first poll waits until just before the fastest one, which is where most of the saving is,
-and from there it is polled more densely still (PREDICTABLE_DENSE_SHARE). A job running far
-longer than any seen so far is polled less and less often, up to `POLL_MAX_SECONDS`.
+`POLL_DENSE_SECONDS`. When its kind is predictable (a median of 30 s or more, nearly every
+job within ±20 % of it) the first poll waits until just before the fastest one, which is
+where most of the saving is, and from there it is polled more densely still
+(PREDICTABLE_DENSE_SHARE). A job running far longer than any seen so far is polled less and
+less often, up to `POLL_MAX_SECONDS`.
+
+The denser poll is paid for by GETs saved, pooled per kind: every job of a kind this process
+polls (running, or finished within POOL_KEEP_SECONDS) puts in what it has saved against a
+plain poll, the GETs a plain `POLL_DENSE_SECONDS` poll was sure to send it by the last time it
+was seen running less its own; a job is polled more densely than that only while the pool
+holds a GET, so short jobs pay for the long ones' denser poll, and the kind's jobs together
+never get more GETs than the plain poll would have sent them. A fresh database's first jobs
+have saved nothing, so they are polled as the plain poll would.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +55,11 @@ KNOWN_DENSE_FLOOR = 0.75
 # known yet is asked about sooner, so a new kind's first jobs teach the ones right after.
 CACHE_SECONDS = 30.0
 UNKNOWN_CACHE_SECONDS = 5.0
+# How long a job's saving stays in its kind's pool after its last poll: long enough for the
+# longest jobs of a wave to spend what its short ones saved.
+POOL_KEEP_SECONDS = 120.0
+# How often the pools are swept of jobs not polled for that long.
+POOL_SWEEP_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -119,13 +134,75 @@ def learned(model: str, type_: str) -> Durations:
 def forget() -> None:
     """Drop what this process learned (tests; a new model's first jobs)."""
     _cache.clear()
+    with _pools_lock:
+        _pools.clear()
+
+
+class _Pool:
+    """The GETs the recent jobs of one kind saved against a plain poll, in this process.
+
+    A job's saving is the GETs a plain poll was sure to have sent it by the time it was last
+    seen running (that poll sends one every POLL_DENSE_SECONDS until one sees it done, so at
+    least floor(seen / dense) + 1 in all) less the GETs it has had, the one that will see it
+    done aside: negative once it has spent more. The balance is their sum, plus what jobs
+    that left added. A job whose last poll is older than POOL_KEEP_SECONDS (it finished, or
+    another process polls it) leaves: what it saved and no one spent goes with it, what it
+    owed stays until later savings repay it.
+    """
+
+    def __init__(self) -> None:
+        self.saved: dict[int, tuple[float, int]] = {}  # job -> (noted at, its saving)
+        self.live = 0  # the sum of `saved`
+        self.left = 0  # what the jobs that left added (lent to live jobs, or owed)
+
+    @property
+    def balance(self) -> int:
+        return self.live + self.left
+
+    def note(self, job: int, saving: int, at: float) -> int:
+        _, before = self.saved.get(job, (at, 0))
+        self.saved[job] = (at, saving)
+        self.live += saving - before
+        return self.balance
+
+    def sweep(self, at: float) -> None:
+        for job, (noted, saving) in list(self.saved.items()):
+            if at - noted > POOL_KEEP_SECONDS:
+                # Unspent: no more than the balance; the rest was lent to jobs still here.
+                unspent = min(max(saving, 0), max(self.balance, 0))
+                del self.saved[job]
+                self.live -= saving
+                self.left += saving - unspent
+
+
+_pools: dict[tuple[str, str], _Pool] = {}
+_pools_lock = threading.Lock()
+_swept = [0.0]
+
+
+def _pooled(gen: Generation, dense: float) -> int:
+    """Note `gen`'s saving in its kind's pool; the GETs the pool holds after it."""
+    seen = 0.0
+    if gen.last_polled_at is not None and gen.submitted_at is not None:
+        seen = max(0.0, (gen.last_polled_at - gen.submitted_at).total_seconds())
+    saving = math.floor(seen / dense) - gen.poll_count
+    at = time.monotonic()
+    with _pools_lock:
+        if at - _swept[0] > POOL_SWEEP_SECONDS:
+            _swept[0] = at
+            for pool in _pools.values():
+                pool.sweep(at)
+        pool = _pools.setdefault((gen.model, gen.type), _Pool())
+        if gen.pk is None:
+            return pool.balance + saving
+        return pool.note(gen.pk, saving, at)
 
 
 def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None = None) -> float:
-    """Seconds until `gen` is next worth a GET. The denser poll is paid for by GETs not sent
-    before; a job that did not save them (it was submitted before its kind was known, or
-    what was learned changed under it) is polled as a plain POLL_DENSE_SECONDS poll would
-    be, so no job spends more GETs than that poll."""
+    """Seconds until `gen` is next worth a GET (called after each answer that leaves it in
+    flight). A delay under POLL_DENSE_SECONDS is paid for from its kind's pool of GETs saved
+    (see _Pool); with none in it the next GET waits as a plain poll's would, a full interval
+    from now (after this GET's answer: its own time counts too)."""
     if durations is None:
         durations = learned(gen.model, gen.type)
     dense = settings.POLL_DENSE_SECONDS
@@ -133,11 +210,8 @@ def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None 
         return dense
     elapsed = (now - gen.submitted_at).total_seconds()
     delay = _delay(durations, elapsed, dense)
-    # GETs a plain poll would have sent by now, less this job's: what it has saved to spend.
-    # Without one to spend, the next GET waits as a plain poll's would (a full interval
-    # from now, after this GET's answer: its own time counts too).
-    saved = elapsed / dense - gen.poll_count
-    return delay if saved >= 1 else max(delay, dense)
+    pool = _pooled(gen, dense)
+    return delay if delay >= dense or pool >= 1 else dense
 
 
 def _delay(durations: Durations, elapsed: float, dense: float) -> float:
