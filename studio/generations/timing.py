@@ -60,6 +60,9 @@ UNKNOWN_CACHE_SECONDS = 5.0
 POOL_KEEP_SECONDS = 120.0
 # How often the pools are swept of jobs not polled for that long.
 POOL_SWEEP_SECONDS = 5.0
+# How long the running jobs' expected remaining time is reused (summed over every running
+# job of a kind: a 500-job burst must not pay it for each GET).
+POOL_REMAINING_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,12 @@ class Durations:
             return 0.0
         lead = PREDICTABLE_LEAD if self.predictable else UNPREDICTABLE_LEAD
         return min(self.samples) * lead
+
+    def expected_remaining(self, elapsed: float, least: float) -> float:
+        """Seconds a job of this kind running for `elapsed` is expected to run still (the
+        mean of the longer samples; `least` when none is longer)."""
+        longer = [s - elapsed for s in self.samples if s > elapsed]
+        return max(least, statistics.fmean(longer)) if longer else least
 
     def tail_after(self) -> float:
         """Seconds after submit from which a job counts as unusually long."""
@@ -136,6 +145,15 @@ def forget() -> None:
     _cache.clear()
     with _pools_lock:
         _pools.clear()
+        _swept[0] = 0.0
+
+
+@dataclass
+class _Job:
+    noted: float  # when its saving was last noted (time.monotonic)
+    saving: int
+    submitted: datetime
+    due: float  # when its next GET is due (time.monotonic)
 
 
 class _Pool:
@@ -151,51 +169,51 @@ class _Pool:
     """
 
     def __init__(self) -> None:
-        self.saved: dict[int, tuple[float, int]] = {}  # job -> (noted at, its saving)
-        self.live = 0  # the sum of `saved`
+        self.jobs: dict[int, _Job] = {}
+        self.live = 0  # the sum of the jobs' savings
         self.left = 0  # what the jobs that left added (lent to live jobs, or owed)
+        # The seconds of polling the running jobs are expected to need still (cached).
+        self.remaining = (0.0, 0.0)  # (computed at, seconds)
 
     @property
     def balance(self) -> int:
         return self.live + self.left
 
-    def note(self, job: int, saving: int, at: float) -> int:
-        _, before = self.saved.get(job, (at, 0))
-        self.saved[job] = (at, saving)
+    def note(self, job: int, saving: int, submitted: datetime, at: float) -> None:
+        before = self.jobs[job].saving if job in self.jobs else 0
+        self.jobs[job] = _Job(at, saving, submitted, at)
         self.live += saving - before
-        return self.balance
 
     def sweep(self, at: float) -> None:
-        for job, (noted, saving) in list(self.saved.items()):
-            if at - noted > POOL_KEEP_SECONDS:
+        for job, entry in list(self.jobs.items()):
+            if at - entry.noted > POOL_KEEP_SECONDS:
                 # Unspent: no more than the balance; the rest was lent to jobs still here.
-                unspent = min(max(saving, 0), max(self.balance, 0))
-                del self.saved[job]
-                self.live -= saving
-                self.left += saving - unspent
+                unspent = min(max(entry.saving, 0), max(self.balance, 0))
+                del self.jobs[job]
+                self.live -= entry.saving
+                self.left += entry.saving - unspent
+
+    def interval(self, durations: Durations, now: datetime, at: float, dense: float) -> float:
+        """The interval at which the running jobs, all polled at it, would spend the balance
+        by the time they are expected to be done: the saving spread evenly, so that the
+        longest jobs of a wave are polled as densely as the first ones."""
+        computed, remaining = self.remaining
+        if at - computed > POOL_REMAINING_SECONDS:
+            remaining = sum(
+                durations.expected_remaining((now - job.submitted).total_seconds(), dense)
+                # A job past its due time by a full interval is done (or polled elsewhere).
+                for job in self.jobs.values()
+                if at <= job.due + dense
+            )
+            self.remaining = (at, remaining)
+        if remaining <= 0:
+            return dense
+        return 1.0 / (1.0 / dense + max(self.balance, 0) / remaining)
 
 
 _pools: dict[tuple[str, str], _Pool] = {}
 _pools_lock = threading.Lock()
 _swept = [0.0]
-
-
-def _pooled(gen: Generation, dense: float) -> int:
-    """Note `gen`'s saving in its kind's pool; the GETs the pool holds after it."""
-    seen = 0.0
-    if gen.last_polled_at is not None and gen.submitted_at is not None:
-        seen = max(0.0, (gen.last_polled_at - gen.submitted_at).total_seconds())
-    saving = math.floor(seen / dense) - gen.poll_count
-    at = time.monotonic()
-    with _pools_lock:
-        if at - _swept[0] > POOL_SWEEP_SECONDS:
-            _swept[0] = at
-            for pool in _pools.values():
-                pool.sweep(at)
-        pool = _pools.setdefault((gen.model, gen.type), _Pool())
-        if gen.pk is None:
-            return pool.balance + saving
-        return pool.note(gen.pk, saving, at)
 
 
 def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None = None) -> float:
@@ -210,11 +228,33 @@ def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None 
         return dense
     elapsed = (now - gen.submitted_at).total_seconds()
     delay = _delay(durations, elapsed, dense)
-    pool = _pooled(gen, dense)
-    return delay if delay >= dense or pool >= 1 else dense
+    seen = 0.0
+    if gen.last_polled_at is not None:
+        seen = max(0.0, (gen.last_polled_at - gen.submitted_at).total_seconds())
+    saving = math.floor(seen / dense) - gen.poll_count
+    at = time.monotonic()
+    with _pools_lock:
+        if at - _swept[0] > POOL_SWEEP_SECONDS:
+            _swept[0] = at
+            for each in _pools.values():
+                each.sweep(at)
+        pool = _pools.setdefault((gen.model, gen.type), _Pool())
+        key = gen.pk if gen.pk is not None else -id(gen)
+        pool.note(key, saving, gen.submitted_at, at)
+        if delay < dense:
+            if pool.balance < 1:
+                delay = dense
+            elif not durations.predictable:
+                # Known, not predictable: as densely as the pool can keep up for every
+                # running job of the kind, up to KNOWN_DENSE_FLOOR.
+                delay = max(dense * KNOWN_DENSE_FLOOR, pool.interval(durations, now, at, dense))
+        pool.jobs[key].due = at + delay
+    return delay
 
 
 def _delay(durations: Durations, elapsed: float, dense: float) -> float:
+    """The shape of a job's polling by what is known of its kind; a delay under `dense` is
+    the densest worth paying for (next_poll_delay decides what is paid)."""
     start = durations.first_poll_after()
     if elapsed < start - dense:
         return start - elapsed
@@ -227,9 +267,7 @@ def _delay(durations: Durations, elapsed: float, dense: float) -> float:
         # it pay for polling it more densely.
         return dense * PREDICTABLE_DENSE_SHARE
     if durations.known and durations.median > start:
-        # The GETs not sent before `start` are spent on a denser poll after it: a job of the
-        # median's length gets as many GETs as a plain POLL_DENSE_SECONDS poll from submit.
-        return dense * max(KNOWN_DENSE_FLOOR, 1.0 - start / durations.median)
+        return dense * KNOWN_DENSE_FLOOR
     return dense
 
 
