@@ -4,20 +4,24 @@ the provider finishing them while spending fewer GETs than a plain 2 s poll.
 What is known: the time since the job was submitted, and how long recent jobs of the same
 model and type took (learned from the completed rows in the database). A job of a known kind
 is not polled before half its fastest could have finished (a few samples of a wide spread
-rarely hold the fastest); from then on it is polled a little more often than every
-`POLL_DENSE_SECONDS`. When its kind is predictable (a median of 30 s or more, nearly every
-job within ±20 % of it) the first poll waits until just before the fastest one, which is
-where most of the saving is, and from there it is polled more densely still
-(PREDICTABLE_DENSE_SHARE). A job running far longer than any seen so far is polled less and
-less often, up to `POLL_MAX_SECONDS`.
+rarely hold the fastest); from then on it is polled more often than every
+`POLL_DENSE_SECONDS`, as often as the GETs saved allow (below). When its kind is
+predictable (a median of 30 s or more, nearly every job within ±20 % of it) the first poll
+waits until just before the fastest one, which is where most of the saving is, and from
+there it is polled more densely still (PREDICTABLE_DENSE_SHARE). A job running far longer
+than any seen so far is polled less and less often, up to `POLL_MAX_SECONDS`.
 
 The denser poll is paid for by GETs saved, pooled per kind: every job of a kind this process
 polls (running, or finished within POOL_KEEP_SECONDS) puts in what it has saved against a
 plain poll, the GETs a plain `POLL_DENSE_SECONDS` poll was sure to send it by the last time it
 was seen running less its own; a job is polled more densely than that only while the pool
 holds a GET, so short jobs pay for the long ones' denser poll, and the kind's jobs together
-never get more GETs than the plain poll would have sent them. A fresh database's first jobs
-have saved nothing, so they are polled as the plain poll would.
+never get more GETs than the plain poll would have sent them. The pool is spent evenly: at
+the interval at which every running job of the kind, polled at it until it is expected to be
+done (by the samples longer than its age), would spend what the pool holds, down to
+KNOWN_DENSE_FLOOR. A fresh database's first jobs have saved nothing, so they are polled as
+the plain poll would; so are the jobs a newly started process takes over, until its pool
+holds their savings again (the pool is in memory, in the process that polls).
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ PREDICTABLE_LEAD = 0.9
 # Within that window, a predictable job is polled this much more often than
 # POLL_DENSE_SECONDS: about 0.2 GET per second of a 40 s job instead of 0.14.
 PREDICTABLE_DENSE_SHARE = 0.6
-# A known kind of job, once worth polling, is polled up to this much more densely.
+# A known kind of job, once worth polling, is polled up to this much more densely (when its
+# pool of GETs saved allows it).
 KNOWN_DENSE_FLOOR = 0.75
 # How long a process trusts what it learned before asking the database again; a kind not
 # known yet is asked about sooner, so a new kind's first jobs teach the ones right after.
