@@ -244,3 +244,28 @@ def test_the_suspension_notice_ends_the_reason_with_one_full_stop(owner, reason)
     message = suspension.message_for(current)
     assert message.startswith("Your account is suspended: example. You can still")
     assert ".." not in message and "!." not in message
+
+
+def test_the_moderated_30_days_column_counts_each_author_s_recent_moderated_failures(
+    reviewer_client, owner, outsider, task_queue
+):
+    from django.utils import timezone
+
+    from tests.generations.helpers import make_generation
+
+    mine = [moderated(owner, f"recent {i}") for i in range(2)]
+    old = moderated(owner, "long ago")
+    Generation.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    for i in range(3):  # other work of the author's counts for nothing
+        make_generation(owner, prompt=f"fine {i}")
+    theirs = moderated(outsider, "theirs")
+    with CaptureQueriesContext(connection) as ctx:
+        rows = {
+            g.pk: g.user_moderated for g in reviewer_client.get(QUEUE).context["cl"].result_list
+        }
+    assert rows == {mine[0].pk: 2, mine[1].pk: 2, old.pk: 2, theirs.pk: 1}
+    # Counted per row shown, never by grouping the queue joined with whole histories.
+    assert not any(
+        "GROUP BY" in q["sql"].split("ORDER BY")[0] and "COUNT(DISTINCT" in q["sql"]
+        for q in ctx.captured_queries
+    )

@@ -9,7 +9,8 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -17,7 +18,7 @@ from django.utils.safestring import mark_safe
 
 from studio.accounts.models import upstream_user_id_for
 from studio.generations.access import is_reviewer
-from studio.generations.models import MODERATED
+from studio.generations.models import MODERATED, Generation
 
 from .. import review, suspension
 from ..models import ModeratedFailure, Review
@@ -175,14 +176,19 @@ class ModeratedFailureAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         since = timezone.now() - RECENT
-        moderated_recently = Count(
-            "user__generations",
-            filter=Q(
-                user__generations__failure_code=MODERATED,
-                user__generations__created_at__gte=since,
-            ),
-            distinct=True,
+        # A subquery per row shown, not a join of every row in the queue with all of its
+        # author's generations grouped back together: a prolific author made each of their
+        # queue rows cost their whole history, and the paginator's count did it all again.
+        recent = (
+            Generation.objects.filter(
+                user=OuterRef("user"), failure_code=MODERATED, created_at__gte=since
+            )
+            .order_by()
+            .values("user")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
+        moderated_recently = Coalesce(Subquery(recent, output_field=IntegerField()), 0)
         # An appeal nobody has answered since it was made puts the item first.
         waiting = Case(
             When(
