@@ -32,22 +32,18 @@ def streamed(request):
 urlpatterns = [path("echo/", echo), path("streamed/", streamed)]
 
 
-def _call(app, path, *, method="GET", chunks=(b"",), disconnect_after_body=False):
-    """Drive `app` as an ASGI server would: the body in `chunks`, then (only when asked)
-    a disconnect. Returns what the app sent."""
+def _call(app, path, *, method="GET", chunks=(b"",), cut_short=False, headers=()):
+    """Drive `app` as an ASGI server would: the body in `chunks`; with `cut_short`, the
+    client disconnects after them instead of ending the body. Returns what the app sent."""
     sent: list[dict] = []
 
     async def run():
         queue: asyncio.Queue = asyncio.Queue()
         for i, chunk in enumerate(chunks):
-            await queue.put(
-                {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
-            )
-        if disconnect_after_body:
+            more = cut_short or i < len(chunks) - 1
+            await queue.put({"type": "http.request", "body": chunk, "more_body": more})
+        if cut_short:
             await queue.put({"type": "http.disconnect"})
-
-        async def receive():
-            return await queue.get()
 
         async def send(message):
             sent.append(message)
@@ -62,11 +58,11 @@ def _call(app, path, *, method="GET", chunks=(b"",), disconnect_after_body=False
             "raw_path": path.encode(),
             "query_string": b"",
             "root_path": "",
-            "headers": [(b"host", b"testserver"), (b"content-type", b"text/plain")],
+            "headers": [(b"host", b"testserver"), (b"content-type", b"text/plain"), *headers],
             "client": ("127.0.0.1", 40000),
             "server": ("testserver", 80),
         }
-        await asyncio.wait_for(app(scope, receive, send), timeout=10)
+        await asyncio.wait_for(app(scope, queue.get, send), timeout=10)
 
     asyncio.run(run())
     return sent
@@ -98,33 +94,7 @@ def test_a_streamed_response_is_sent_in_parts_and_ends(app):
 
 
 def test_a_client_gone_before_its_body_ended_takes_no_thread(app):
-    async def never_ending():
-        sent: list = []
-        queue: asyncio.Queue = asyncio.Queue()
-        await queue.put({"type": "http.request", "body": b"half", "more_body": True})
-        await queue.put({"type": "http.disconnect"})
-
-        async def send(message):
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": "/echo/",
-            "raw_path": b"/echo/",
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"testserver")],
-            "client": ("127.0.0.1", 40000),
-            "server": ("testserver", 80),
-        }
-        await app(scope, queue.get, send)
-        return sent
-
-    assert asyncio.run(never_ending()) == []
+    assert _call(app, "/echo/", method="POST", chunks=(b"half",), cut_short=True) == []
     assert seen == {}  # the view never ran
 
 
@@ -144,32 +114,7 @@ def test_the_studio_page_signed_in(client, django_user_model, settings):
     user = django_user_model.objects.create_user("asgi-person", password="pw-0123456789x")
     client.force_login(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
-    sent: list[dict] = []
-
-    async def run():
-        async def receive():
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message):
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": "/",
-            "raw_path": b"/",
-            "query_string": b"",
-            "root_path": "",
-            "headers": [(b"host", b"testserver"), (b"cookie", cookie)],
-            "client": ("127.0.0.1", 40000),
-            "server": ("testserver", 80),
-        }
-        await app(scope, receive, send)
-
-    asyncio.run(run())
+    sent = _call(app, "/", headers=[(b"cookie", cookie)])
     assert sent[0]["status"] == 200
     page = b"".join(m.get("body", b"") for m in sent[1:])
     assert b'name="prompt"' in page and b"asgi-person" in page
