@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.http import HttpResponse, StreamingHttpResponse
@@ -64,7 +65,10 @@ def _call(app, path, *, method="GET", chunks=(b"",), cut_short=False, headers=()
         }
         await asyncio.wait_for(app(scope, queue.get, send), timeout=10)
 
-    asyncio.run(run())
+    # On a thread of its own: a browser test earlier in the session may have left an event
+    # loop running on this one (asyncio.run refuses to start inside it).
+    with ThreadPoolExecutor(max_workers=1) as driver:
+        driver.submit(asyncio.run, run()).result()
     return sent
 
 
