@@ -6,9 +6,11 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from studio.generations import gallery
+from studio.generations import gallery, transitions
 from studio.generations.models import Favourite, Generation, State
 from tests.htmx import HTMX
 
@@ -225,6 +227,37 @@ def test_a_poll_draws_only_the_cards_that_moved(owner_client, owner, task_queue)
     assert f'id="gen-{moved.pk}" data-generation-id="{moved.pk}" data-state="processing"' in body
     assert f'data-generation-id="{still.pk}"' not in body
     assert f'<article id="gen-{gone_id}" hx-swap-oob="delete"></article>' in body
+
+
+def test_a_pipeline_step_that_changes_nothing_drawn_leaves_the_card_alone(
+    owner_client, owner, task_queue
+):
+    """The worker saves an in-flight row at every GET of its job (its poll count, its next
+    GET): the page's poll answers 204 for that, and draws the card when its state moves."""
+    (gen,) = fill(owner, 1)
+    Generation.objects.filter(pk=gen.pk).update(state=State.QUEUED, upstream_id="up-1")
+    page = owner_client.get("/").content.decode()
+    transitions.touch(gen.pk, Q(state=State.QUEUED), poll_count=7, last_polled_at=timezone.now())
+    assert poll_as_drawn(owner_client, page, [gen]).status_code == 204
+    Generation.objects.filter(pk=gen.pk).update(state=State.PROCESSING)
+    body = poll_as_drawn(owner_client, page, [gen]).content.decode()
+    assert f'data-generation-id="{gen.pk}" data-state="processing"' in body
+
+
+def test_a_held_back_row_sent_at_last_moves_its_version(owner, task_queue):
+    gen = make_generation(owner)
+    Generation.objects.filter(pk=gen.pk).update(
+        state=State.PENDING,
+        submit_claimed_at=None,
+        submit_attempts=0,
+        next_attempt_at=timezone.now(),
+    )
+    gen.refresh_from_db()
+    assert gen.waiting_for_slot
+    before = gen.card_version
+    Generation.objects.filter(pk=gen.pk).update(submit_claimed_at=timezone.now())
+    gen.refresh_from_db()
+    assert not gen.waiting_for_slot and gen.card_version != before
 
 
 def test_sharing_a_card_moves_its_version(owner, team, task_queue):

@@ -4,6 +4,7 @@ imported from here, as when this was one module."""
 
 from .generation import (
     AT_PROVIDER,
+    CARD_VERSION_FIELDS,
     FINAL,
     IN_FLIGHT,
     MODERATED,
@@ -24,6 +25,7 @@ from .worker import HeartbeatManager, PollLease, RequestBudget, WorkerHeartbeat
 
 __all__ = [
     "AT_PROVIDER",
+    "CARD_VERSION_FIELDS",
     "FINAL",
     "IN_FLIGHT",
     "MODERATED",

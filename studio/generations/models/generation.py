@@ -253,11 +253,8 @@ class Generation(models.Model):
     def waiting_for_slot(self) -> bool:
         """Saved and due to be sent, but held back by the shared request budget (or not yet
         sent for the first time): what the card says while the row stays `pending`."""
-        return (
-            self.state == State.PENDING
-            and self.submit_claimed_at is None
-            and self.next_attempt_at is not None
-            and self.submit_attempts == 0
+        return _waiting(
+            self.state, self.submit_claimed_at, self.next_attempt_at, self.submit_attempts
         )
 
     @property
@@ -294,7 +291,7 @@ class Generation(models.Model):
     @property
     def card_version(self) -> str:
         """What this row's gallery card was drawn from, as the poll compares it."""
-        return card_version(self.updated_at, self.team_id)
+        return card_version(*(getattr(self, name) for name in CARD_VERSION_FIELDS))
 
     def params(self) -> dict:
         """The request parameters, as the form's cleaned data names them."""
@@ -357,7 +354,30 @@ class Generation(models.Model):
         return max(0, int((end - self.created_at).total_seconds()))
 
 
-def card_version(updated_at, team_id) -> str:
-    """A card's version: the pipeline saves `updated_at` with every step it takes, and
-    sharing moves `team`; the gallery poll answers only the cards whose version moved."""
-    return f"{updated_at.timestamp():.6f}-{team_id or 0}"
+def _waiting(state, submit_claimed_at, next_attempt_at, submit_attempts) -> bool:
+    return (
+        state == State.PENDING
+        and submit_claimed_at is None
+        and next_attempt_at is not None
+        and submit_attempts == 0
+    )
+
+
+# The columns a card's version is made of, in card_version's order (the poll reads these).
+CARD_VERSION_FIELDS = (
+    "state",
+    "team_id",
+    "submit_claimed_at",
+    "next_attempt_at",
+    "submit_attempts",
+)
+
+
+def card_version(state, team_id, submit_claimed_at, next_attempt_at, submit_attempts) -> str:
+    """A card's version, which the gallery poll compares: what an in-flight card draws of its
+    row that can still change, its state, whether it is held back and its team (sharing).
+    Not `updated_at`: the pipeline saves the row at every GET of the job, which changes
+    nothing drawn, and a version made of it redrew every in-flight card at nearly every poll
+    (the server's work, the bytes, and a card menu left open closed under the person)."""
+    waiting = _waiting(state, submit_claimed_at, next_attempt_at, submit_attempts)
+    return f"{state}-{int(waiting)}-{team_id or 0}"

@@ -24,7 +24,7 @@ from studio.upstream import facts
 
 from .. import access, batches, gallery, prefill
 from ..forms import GenerationForm
-from ..models import FINAL, Output, SavedSearch, State, card_version
+from ..models import CARD_VERSION_FIELDS, FINAL, Output, SavedSearch, State, card_version
 
 LAST_SETTINGS = "studio.last_settings"
 NEWS = "made_after"  # the studio's slow check: its rows made since then
@@ -261,8 +261,8 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     drawn = _drawn_versions(request.GET)
     visible = access.visible_generations(request.user).filter(pk__in=drawn)
     now = {
-        pk: card_version(updated_at, team_id)
-        for pk, updated_at, team_id in visible.values_list("pk", "updated_at", "team_id")
+        pk: card_version(*columns)
+        for pk, *columns in visible.values_list("pk", *CARD_VERSION_FIELDS)
     }
     # Deleted (or no longer shared) since the page was drawn: drop the card, or the page
     # would poll for it for ever.
