@@ -35,7 +35,7 @@ TEMPLATE = "generations/_card.html"
 CACHE = "cards"
 # Bump when _card.html (or a template it includes) changes in a way a running process
 # must not mix with what it kept before (the cache is per process unless configured).
-VERSION = "1"
+VERSION = "2"
 
 # What access.for_viewer marks on each generation for this viewer.
 VIEWER_FLAGS = ("is_own", "can_change", "can_share", "can_unshare", "is_starred", "can_star")
@@ -48,6 +48,9 @@ BACK = "<!card:back!>"
 BACK_QUERY = "<!card:backq!>"
 ELAPSED = "<!card:elapsed!>"
 KEY = "<!card:key!>"
+# Out of band (a poll's or a redraw's card) or in place (a page's): one kept card for both.
+OOB = "<!card:oob!>"
+OOB_ATTRIBUTE = ' hx-swap-oob="true"'
 MARKERS = {
     "csrf_token": SafeString(CSRF),
     "card_next": SafeString(NEXT),
@@ -55,6 +58,7 @@ MARKERS = {
     "back_query": SafeString(BACK_QUERY),
     "card_elapsed": SafeString(ELAPSED),
     "card_submission_key": SafeString(KEY),
+    "card_oob": SafeString(OOB),
 }
 
 
@@ -75,7 +79,7 @@ def per_request(request, *, filtered_url: str = "", csrf_token=None) -> dict[str
     return {"csrf_token": token, "card_next": card_next, "back": back}
 
 
-def _fill(html: str, gen, values: dict[str, str]) -> str:
+def _fill(html: str, gen, values: dict[str, str], *, oob: bool) -> str:
     back = values["back"]
     back_query = f"?back={quote(back, safe='')}" if back and back != "/" else ""
     html = (
@@ -83,6 +87,7 @@ def _fill(html: str, gen, values: dict[str, str]) -> str:
         .replace(NEXT, escape(values["card_next"]))
         .replace(BACK_QUERY, escape(back_query))
         .replace(BACK, escape(back))
+        .replace(OOB, OOB_ATTRIBUTE if oob else "", 1)
     )
     if ELAPSED in html:
         html = html.replace(ELAPSED, str(gen.elapsed_seconds()))
@@ -92,7 +97,7 @@ def _fill(html: str, gen, values: dict[str, str]) -> str:
     return html
 
 
-def key(request, gen, *, team_slug: str = "", oob: bool = False) -> str:
+def key(request, gen, *, team_slug: str = "") -> str:
     """Everything the card draws, hashed. `gen` is marked by access.for_viewer."""
     out = gen.card_output
     drawn = (
@@ -126,7 +131,6 @@ def key(request, gen, *, team_slug: str = "", oob: bool = False) -> str:
         else None,
         # Where it is drawn.
         team_slug,
-        bool(oob),
         *(part(request, gen) for part in _key_parts(tuple(settings.CARD_KEY_PARTS))),
     )
     digest = hashlib.blake2b(repr(drawn).encode(), digest_size=16).hexdigest()
@@ -151,7 +155,7 @@ def draw(
     if not generations:
         return SafeString("")
     values = per_request(request, filtered_url=filtered_url, csrf_token=csrf_token)
-    keys = [key(request, gen, team_slug=team_slug, oob=oob) for gen in generations]
+    keys = [key(request, gen, team_slug=team_slug) for gen in generations]
     cache = caches[CACHE]
     kept = cache.get_many(set(keys))
     new: dict[str, str] = {}
@@ -161,9 +165,9 @@ def draw(
         html = kept.get(card_key) or new.get(card_key)
         if html is None:
             template = template or _template()
-            context = {"gen": gen, "team_slug": team_slug, "oob": oob, "request": request}
+            context = {"gen": gen, "team_slug": team_slug, "request": request}
             html = new[card_key] = str(template.render(Context(context | MARKERS)))
-        parts.append(_fill(html, gen, values))
+        parts.append(_fill(html, gen, values, oob=oob))
     if new:
         cache.set_many(new)
     return mark_safe("".join(parts))  # noqa: S308 - rendered by the template, values escaped
@@ -201,7 +205,7 @@ def _draw_uncached(context, request, generations, *, oob: bool) -> SafeString:
     for gen in generations:
         with context.push(
             gen=gen,
-            oob=oob,
+            card_oob=OOB_ATTRIBUTE if oob else "",
             card_elapsed=gen.elapsed_seconds(),
             card_submission_key=getattr(gen, "spent_submission_key", ""),
             **values,

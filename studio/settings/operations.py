@@ -43,7 +43,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "studio-cards",
         "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": env_int("STUDIO_CARD_CACHE_ENTRIES", 5000)},
+        "OPTIONS": {"MAX_ENTRIES": env_int("STUDIO_CARD_CACHE_ENTRIES", 20000)},
     },
     # `throttle`: counters of the public links' rate limit (studio/links/throttle.py). On
     # Redis when there is one, so every web process counts together; short timeouts, and a

@@ -168,6 +168,16 @@ def test_the_poll_draws_kept_cards_with_the_pages_parts(owner_client, owner, tas
     assert "<!card:" not in body
 
 
+def test_the_page_and_the_poll_share_one_kept_card(owner_client, owner, task_queue, drawn):
+    """A card moved is drawn once, for the poll's out-of-band answer and the next page alike."""
+    gen = make_generation(owner, prompt="drawn once")
+    poll = owner_client.get(f"/gallery/poll/?ids={gen.pk}&versions=", **HTMX).content.decode()
+    assert drawn["cards"] == 1 and 'hx-swap-oob="true"' in card(poll, gen)
+    page = owner_client.get("/").content.decode()
+    assert drawn["cards"] == 1
+    assert "hx-swap-oob" not in card(page, gen) and "<!card:" not in page
+
+
 @pytest.fixture
 def composer_drawn(monkeypatch):
     count = {"fields": 0}
