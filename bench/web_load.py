@@ -3,8 +3,10 @@
 Each simulated person does what a browser does: signs in through the login form (GET the
 form for its CSRF cookie and token, POST `username` and `password`: a real session, made by
 the login view, after PBKDF2), has a gallery of `--gallery` (200) generations with 4 cards
-in flight, loads the studio page every 10 s and polls those cards every 2 s with the ids and
-versions as gallery.js sends them, so 50 people make about 30 requests a second.
+in flight, loads the studio page every 10 s, polls those cards every 2 s with the ids and
+versions as gallery.js sends them, and checks for rows made elsewhere every 15 s with the
+address and the cards of the last page as news.js does, so 50 people make about 33 requests a
+second (30 without the checks, the figure the targets were set at).
 `--direct-sessions` instead writes sessions straight into the database (the shortcut this
 bench took before 2026-12-07; see docs/benchmarks.md for why the two measurements differed).
 
@@ -14,8 +16,10 @@ a target: no error, p95 under 150 ms for the page and under 50 ms for the poll.
 
 The people poll as gallery.js does: each card's id with the version the page drew it at,
 so the server answers 204 when none of a person's cards moved. To keep that honest, a mover
-thread stands in for the worker: each in-flight card moves (its row saved, as a pipeline
-step saves it) on average every MOVE_EVERY (10) seconds, so about half the polls draw a card.
+thread stands in for the worker: each in-flight card moves on average every MOVE_EVERY (10)
+seconds, a change the card draws (its state, queued to processing and back: a job of tens of
+seconds changes what its card shows two or three times), so about half the polls draw a card.
+(The pipeline's other saves, one per GET of the job, change nothing drawn and no version.)
 
 For each step it prints the CPU each party used, as a share of one core: gunicorn (master
 and workers), the load generator (this process: the people and the mover), PostgreSQL (the
@@ -51,8 +55,11 @@ PAGE_P95_MS = 150
 POLL_P95_MS = 50
 PAGE_EVERY = 10.0
 POLL_EVERY = 2.0
+# The studio's slow check for rows made elsewhere (news.js, GALLERY_NEWS_SECONDS).
+NEWS_EVERY = 15.0
 IN_FLIGHT = 4
 MOVE_EVERY = 10.0
+ENDPOINTS = ("page", "poll", "news")
 SECRET = "bench-only-secret-key-not-for-production-0123456789abcdef"
 
 
@@ -162,11 +169,11 @@ def sign_in_all(base: str, crowd, *, direct: bool) -> list:
 class Recorder:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.samples: dict[str, list[float]] = {"page": [], "poll": []}
-        self.errors: dict[str, int] = {"page": 0, "poll": 0}
+        self.samples: dict[str, list[float]] = {name: [] for name in ENDPOINTS}
+        self.errors: dict[str, int] = dict.fromkeys(ENDPOINTS, 0)
         # What each error was (an HTTP status, or the exception's class), to say why.
-        self.kinds: dict[str, dict[str, int]] = {"page": {}, "poll": {}}
-        self.drawn: dict[str, int] = {"page": 0, "poll": 0}
+        self.kinds: dict[str, dict[str, int]] = {name: {} for name in ENDPOINTS}
+        self.drawn: dict[str, int] = dict.fromkeys(ENDPOINTS, 0)
         # The first exception of each kind, whole (a ConnectionError says little).
         self.first_error: dict[str, str] = {}
 
@@ -184,60 +191,88 @@ class Recorder:
 
 
 VERSION = re.compile(r'data-generation-id="(\d+)"[^>]*?data-version="([^"]*)"')
+NEWS_URL = re.compile(r'id="studio-news"[^>]*?hx-get="([^"]+)"')
+CARD_ID = re.compile(r'<article class="card[^>]*?data-generation-id="(\d+)"')
+
+
+def ask(http, endpoint: str, url: str, headers: dict, rec: Recorder):
+    """One request, timed and recorded; the answer when it was a 200 or a 204."""
+    import requests
+
+    started = time.perf_counter()
+    try:
+        answer = http.get(url, headers=headers, timeout=10, allow_redirects=False)
+        ok, kind = answer.status_code in (200, 204), f"HTTP {answer.status_code}"
+        if answer.status_code in (301, 302):
+            kind += f" to {answer.headers.get('Location', '?').split('?')[0]}"
+    except requests.RequestException as exc:
+        answer, ok, kind = None, False, type(exc).__name__
+        rec.first_error.setdefault(kind, str(exc)[:300])
+    rec.add(endpoint, (time.perf_counter() - started) * 1000, ok, kind)
+    if ok and answer.status_code == 200:
+        rec.drew(endpoint)
+    return answer if ok else None
 
 
 def person(base: str, http, ids: list[int], stop_at: float, rec: Recorder) -> None:
-    """Load the page every PAGE_EVERY s and poll every POLL_EVERY s, as the page's htmx and
-    gallery.js do: the poll names each in-flight card and the version last drawn of it."""
-    import requests
-
+    """Load the page every PAGE_EVERY s, poll every POLL_EVERY s and check for news every
+    NEWS_EVERY s, as the page's htmx, gallery.js and news.js do: the poll names each
+    in-flight card and the version last drawn of it."""
     drawn = {str(pk): "" for pk in ids}
+    news_url, have = "", ""  # from the last page: its news check's address and its cards
     now = time.monotonic()
     # Spread the first requests so people do not all arrive in the same instant.
-    next_page, next_poll = now + random.uniform(0, PAGE_EVERY), now + random.uniform(0, POLL_EVERY)
+    due = {
+        "page": now + random.uniform(0, PAGE_EVERY),
+        "poll": now + random.uniform(0, POLL_EVERY),
+        "news": now + random.uniform(0, NEWS_EVERY),
+    }
+    every = {"page": PAGE_EVERY, "poll": POLL_EVERY, "news": NEWS_EVERY}
     while True:
-        due = min(next_page, next_poll)
-        if due >= stop_at:
+        endpoint = min(due, key=due.get)
+        if due[endpoint] >= stop_at:
             return
-        time.sleep(max(0.0, due - time.monotonic()))
-        if next_page <= next_poll:
-            endpoint, url, headers = "page", f"{base}/", {}
-            next_page += PAGE_EVERY
+        time.sleep(max(0.0, due[endpoint] - time.monotonic()))
+        due[endpoint] += every[endpoint]
+        if endpoint == "page":
+            url, headers = f"{base}/", {}
+        elif endpoint == "news":
+            if not news_url:
+                continue  # no page drawn yet, so no check
+            url, headers = f"{base}{news_url}&have={have}", {"HX-Request": "true"}
         else:
-            endpoint, headers = "poll", {"HX-Request": "true"}
             url = f"{base}/gallery/poll/?ids={','.join(drawn)}&versions={','.join(drawn.values())}"
-            next_poll += POLL_EVERY
-        started = time.perf_counter()
-        try:
-            answer = http.get(url, headers=headers, timeout=10, allow_redirects=False)
-            ok, kind = answer.status_code in (200, 204), f"HTTP {answer.status_code}"
-            if answer.status_code in (301, 302):
-                kind += f" to {answer.headers.get('Location', '?').split('?')[0]}"
-        except requests.RequestException as exc:
-            answer, ok, kind = None, False, type(exc).__name__
-            rec.first_error.setdefault(kind, str(exc)[:300])
-        rec.add(endpoint, (time.perf_counter() - started) * 1000, ok, kind)
-        if ok and answer.status_code == 200:
-            rec.drew(endpoint)
-            for pk, version in VERSION.findall(answer.text):
-                if pk in drawn:
-                    drawn[pk] = version
+            headers = {"HX-Request": "true"}
+        answer = ask(http, endpoint, url, headers, rec)
+        if answer is not None and answer.status_code == 200:
+            if endpoint == "page":
+                found = NEWS_URL.search(answer.text)
+                news_url = found[1].replace("&amp;", "&") if found else news_url
+                have = ",".join(CARD_ID.findall(answer.text)[:100])
+            drawn.update((pk, v) for pk, v in VERSION.findall(answer.text) if pk in drawn)
 
 
 def mover(ids: list[int], stop_at: float) -> None:
-    """Stand in for the worker: each in-flight row is saved (a new `updated_at`, as every
-    pipeline step saves it) on average every MOVE_EVERY seconds."""
+    """Stand in for the worker: each in-flight row changes what its card draws (its state,
+    queued and processing in turn) on average every MOVE_EVERY seconds."""
     from django.db import close_old_connections
+    from django.db.models import Case, Value, When
     from django.utils import timezone
 
-    from studio.generations.models import Generation
+    from studio.generations.models import Generation, State
 
     per_second = len(ids) / MOVE_EVERY
     while time.monotonic() < stop_at:
         tick = time.monotonic()
         count = int(per_second) + (random.random() < per_second % 1)
         batch = random.sample(ids, min(len(ids), count))
-        Generation.objects.filter(pk__in=batch).update(updated_at=timezone.now())
+        Generation.objects.filter(pk__in=batch).update(
+            updated_at=timezone.now(),
+            state=Case(
+                When(state=State.PROCESSING, then=Value(State.QUEUED)),
+                default=Value(State.PROCESSING),
+            ),
+        )
         time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
     close_old_connections()
 
@@ -357,8 +392,7 @@ def run_step(base: str, crowd, seconds: float, server_pid: int) -> dict:
             "drawn": rec.drawn[endpoint],
         }
     result["ok"] = (
-        result["page"]["errors"] == 0
-        and result["poll"]["errors"] == 0
+        all(result[endpoint]["errors"] == 0 for endpoint in ENDPOINTS)
         and result["page"]["p95"] < PAGE_P95_MS
         and result["poll"]["p95"] < POLL_P95_MS
     )
@@ -379,9 +413,9 @@ def report(r: dict) -> None:
         f"machine {cpu['machine']:.0f}% of {(os.cpu_count() or 1) * 100}%",
         flush=True,
     )
-    for endpoint in ("page", "poll"):
+    for endpoint in ENDPOINTS:
         e = r[endpoint]
-        drawn = f"   {e['n'] - e['drawn']} answered 204" if endpoint == "poll" else ""
+        drawn = f"   {e['n'] - e['drawn']} answered 204" if endpoint != "page" else ""
         print(
             f"       {endpoint:<4} n={e['n']:<6} p50 {e['p50']:7.1f} ms   p95 {e['p95']:7.1f} ms"
             f"   max {e['max']:7.1f} ms   errors {e['errors']}{drawn}",
