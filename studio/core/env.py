@@ -63,3 +63,17 @@ def env_floats(name: str, default: str) -> list[float]:
         lambda value: [float(part) for part in value.split(",")],
         "a comma-separated list of numbers",
     )
+
+
+def env_model_seconds(name: str, default: dict[str, float]) -> dict[str, float]:
+    """Seconds per model, `uni-1=8,uni-1-max=10`; `0` (or `off`) for none."""
+
+    def parse(value: str) -> dict[str, float]:
+        if value.lower() in FALSE:
+            return {}
+        pairs = [part.split("=") for part in value.split(",")]
+        if any(len(pair) != 2 or not pair[0].strip() for pair in pairs):
+            raise ValueError(value)
+        return {model.strip(): float(seconds) for model, seconds in pairs}
+
+    return _parsed(name, default, parse, "a list of model=seconds (or 0)")

@@ -19,9 +19,18 @@ holds a GET, so short jobs pay for the long ones' denser poll, and the kind's jo
 never get more GETs than the plain poll would have sent them. The pool is spent evenly: at
 the interval at which every running job of the kind, polled at it until it is expected to be
 done (by the samples longer than its age), would spend what the pool holds, down to
-KNOWN_DENSE_FLOOR. A fresh database's first jobs have saved nothing, so they are polled as
-the plain poll would; so are the jobs a newly started process takes over, until its pool
-holds their savings again (the pool is in memory, in the process that polls).
+KNOWN_DENSE_FLOOR. While a job runs, its saving is counted at the least a plain poll was sure
+to send it; once a GET sees it done, half of what that poll likely sent beyond (the job ended
+somewhere between its last two GETs) is added (seen_done).
+
+A fresh database's first jobs of a kind: with nothing learned, the provider's documentation
+is the prior (settings.POLL_PRIOR_SECONDS, "tens of seconds to a couple of minutes"): no GET
+before its least, and what a plain poll would have sent by then goes into the pool, spent as
+above with each job expected to end anywhere up to POLL_TAIL_AFTER_SECONDS. Without a prior
+(the simulator) they are polled as the plain poll would; so are the jobs a newly started
+process takes over, until its pool holds their savings again (the pool is in memory, in the
+process that polls). A job done before the prior's first GET is learned as lasting until
+that GET (the API gives no time of completion), an overestimate that the next jobs correct.
 """
 
 from __future__ import annotations
@@ -60,6 +69,8 @@ KNOWN_DENSE_FLOOR = 0.75
 # known yet is asked about sooner, so a new kind's first jobs teach the ones right after.
 CACHE_SECONDS = 30.0
 UNKNOWN_CACHE_SECONDS = 5.0
+# The share of a finished job's likely, not sure, saving that is counted (seen_done).
+SEEN_DONE_SHARE = 0.5
 # How long a job's saving stays in its kind's pool after its last poll: long enough for the
 # longest jobs of a wave to spend what its short ones saved.
 POOL_KEEP_SECONDS = 120.0
@@ -75,6 +86,9 @@ class Durations:
     """Seconds from submit to completion of recent jobs of one model and type."""
 
     samples: tuple[float, ...] = field(default_factory=tuple)
+    # What the provider documents for the kind (settings.POLL_PRIOR_SECONDS): no GET before
+    # this many seconds while nothing is learned; 0 for none.
+    prior: float = 0.0
 
     @property
     def known(self) -> bool:
@@ -94,15 +108,22 @@ class Durations:
     def first_poll_after(self) -> float:
         """Seconds after submit before which a job of this kind is not worth a GET."""
         if not self.known:
-            return 0.0
+            return self.prior
         lead = PREDICTABLE_LEAD if self.predictable else UNPREDICTABLE_LEAD
         return min(self.samples) * lead
 
     def expected_remaining(self, elapsed: float, least: float) -> float:
         """Seconds a job of this kind running for `elapsed` is expected to run still (the
-        mean of the longer samples; `least` when none is longer)."""
+        mean of the longer samples; `least` when none is longer). With a prior and no longer
+        sample (nothing learned yet, or the samples are a fresh wave's first, shortest,
+        jobs), the provider's word: it ends anywhere up to "a couple of minutes"
+        (POLL_TAIL_AFTER_SECONDS), half way on average."""
         longer = [s - elapsed for s in self.samples if s > elapsed]
-        return max(least, statistics.fmean(longer)) if longer else least
+        if longer:
+            return max(least, statistics.fmean(longer))
+        if self.prior:
+            return max(least, (settings.POLL_TAIL_AFTER_SECONDS - elapsed) / 2)
+        return least
 
     def tail_after(self) -> float:
         """Seconds after submit from which a job counts as unusually long."""
@@ -140,7 +161,10 @@ def learned(model: str, type_: str) -> Durations:
             : settings.POLL_DURATION_SAMPLES
         ]
     )
-    found = Durations(tuple((done - sent).total_seconds() for sent, done in rows))
+    found = Durations(
+        tuple((done - sent).total_seconds() for sent, done in rows),
+        prior=settings.POLL_PRIOR_SECONDS.get(model, 0.0),
+    )
     _cache[key] = (time.monotonic(), found)
     return found
 
@@ -156,7 +180,7 @@ def forget() -> None:
 @dataclass
 class _Job:
     noted: float  # when its saving was last noted (time.monotonic)
-    saving: int
+    saving: float
     submitted: datetime
     due: float  # when its next GET is due (time.monotonic)
 
@@ -175,16 +199,16 @@ class _Pool:
 
     def __init__(self) -> None:
         self.jobs: dict[int, _Job] = {}
-        self.live = 0  # the sum of the jobs' savings
-        self.left = 0  # what the jobs that left added (lent to live jobs, or owed)
+        self.live = 0.0  # the sum of the jobs' savings
+        self.left = 0.0  # what the jobs that left added (lent to live jobs, or owed)
         # The seconds of polling the running jobs are expected to need still (cached).
         self.remaining = (0.0, 0.0)  # (computed at, seconds)
 
     @property
-    def balance(self) -> int:
+    def balance(self) -> float:
         return self.live + self.left
 
-    def note(self, job: int, saving: int, submitted: datetime, at: float) -> None:
+    def note(self, job: int, saving: float, submitted: datetime, at: float) -> None:
         before = self.jobs[job].saving if job in self.jobs else 0
         self.jobs[job] = _Job(at, saving, submitted, at)
         self.live += saving - before
@@ -252,9 +276,57 @@ def next_poll_delay(gen: Generation, now: datetime, durations: Durations | None 
             elif not durations.predictable:
                 # Known, not predictable: as densely as the pool can keep up for every
                 # running job of the kind, up to KNOWN_DENSE_FLOOR.
-                delay = max(dense * KNOWN_DENSE_FLOOR, pool.interval(durations, now, at, dense))
+                # The interval is from one GET to the next; this one's answer took some
+                # of it already.
+                answered = 0.0
+                if gen.last_polled_at is not None:
+                    answered = min(max((now - gen.last_polled_at).total_seconds(), 0.0), 1.0)
+                delay = max(
+                    dense * KNOWN_DENSE_FLOOR,
+                    pool.interval(durations, now, at, dense) - answered,
+                )
         pool.jobs[key].due = at + delay
     return delay
+
+
+def seen_done(gen: Generation, previous_poll: datetime | None) -> None:
+    """A GET found `gen` done (completed or failed): its saving is now what a plain poll
+    would have sent it, on average over the moments between the GET that last saw it
+    running (`previous_poll`) and this one, less its own GETs. While it ran it was counted
+    at the least a plain poll was sure to send (about half a GET a job less), which left
+    that much of the pool unspent."""
+    if gen.submitted_at is None or gen.last_polled_at is None or previous_poll is None:
+        return
+    dense = settings.POLL_DENSE_SECONDS
+    ran = max(0.0, (previous_poll - gen.submitted_at).total_seconds())
+    seen = max(ran, (gen.last_polled_at - gen.submitted_at).total_seconds())
+    sure = math.floor(ran / dense) + 1
+    # Half of what is likely beyond the sure part: the mean alone, summed over a wave,
+    # came out a GET or two over the plain poll's total now and then.
+    saving = sure + SEEN_DONE_SHARE * (_plain_gets_between(ran, seen, dense) - sure)
+    saving -= gen.poll_count
+    key = gen.pk if gen.pk is not None else -id(gen)
+    with _pools_lock:
+        pool = _pools.get((gen.model, gen.type))
+        if pool is not None and key in pool.jobs:
+            entry = pool.jobs[key]
+            pool.note(key, max(saving, entry.saving), gen.submitted_at, time.monotonic())
+
+
+def _plain_gets_between(ran: float, seen: float, dense: float) -> float:
+    """The GETs a plain poll (one every `dense` seconds from the submit, until one sees the
+    job done) sends a job that ended at a moment spread evenly over (ran, seen]: the mean
+    of ceil(end / dense) there."""
+    least = math.floor(ran / dense) + 1
+    if seen - ran < 1e-9:
+        return float(least)
+    # ceil(end / dense) is `least` up to the next multiple of dense, then one more for each.
+    total, start, count = 0.0, ran, least
+    while start < seen:
+        stop = min(seen, (count) * dense)
+        total += (stop - start) * count
+        start, count = stop, count + 1
+    return total / (seen - ran)
 
 
 def _delay(durations: Durations, elapsed: float, dense: float) -> float:
@@ -272,6 +344,10 @@ def _delay(durations: Durations, elapsed: float, dense: float) -> float:
         # it pay for polling it more densely.
         return dense * PREDICTABLE_DENSE_SHARE
     if durations.known and durations.median > start:
+        return dense * KNOWN_DENSE_FLOOR
+    if not durations.known and durations.prior:
+        # Past the provider's documented least: the GETs saved before it pay for a
+        # denser poll (next_poll_delay spends them).
         return dense * KNOWN_DENSE_FLOOR
     return dense
 

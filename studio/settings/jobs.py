@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from studio.core.env import env_float, env_int
+from studio.core.env import env_float, env_int, env_model_seconds
 
 from .base import SIMULATOR_HOST
 
@@ -49,6 +49,18 @@ SIMULATOR_SLOW_SECONDS = env_float("STUDIO_SIMULATOR_SLOW_SECONDS", 5.0)
 POLL_DENSE_SECONDS = env_float("STUDIO_POLL_SECONDS", 2.0)
 POLL_MAX_SECONDS = env_float("STUDIO_POLL_MAX_SECONDS", 10.0)
 POLL_TAIL_AFTER_SECONDS = 120.0
+# What the provider documents of its jobs' durations, for a kind of job (model and type)
+# with nothing learned yet: "a uni-1 image typically takes tens of seconds to a couple of
+# minutes; uni-1-max longer" (its public docs, November 2026). No GET before these seconds after the
+# submit (a little under "tens of seconds"; how much longer uni-1-max is, is not said, so
+# only a little), and the GETs a plain poll would have sent by then are spent as a denser
+# poll later. Learned durations replace it. STUDIO_POLL_PRIOR_SECONDS="uni-1=8,uni-1-max=10"
+# sets it, "0" turns it off; off by default when the built-in simulator answers (its jobs
+# take STUDIO_SIMULATOR_SECONDS, a few seconds), in-process or over HTTP.
+_SIMULATOR_ANSWERS = SIMULATOR_ENABLED or LUMA_BASE_URL.endswith("/simulator/v1")
+POLL_PRIOR_SECONDS = env_model_seconds(
+    "STUDIO_POLL_PRIOR_SECONDS", {} if _SIMULATOR_ANSWERS else {"uni-1": 8.0, "uni-1-max": 10.0}
+)
 POLL_DURATION_SAMPLES = 20
 # The loop sleeps until the next due row, but looks for new rows at least this often.
 POLL_IDLE_SECONDS = env_float("STUDIO_POLL_IDLE_SECONDS", 1.0)

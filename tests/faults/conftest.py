@@ -45,6 +45,8 @@ WORKER_ENV = {
     "STUDIO_WORKER_REDRIVE_SECONDS": "2",
     "STUDIO_DOWNLOAD_CLAIM_SECONDS": "20",
     "STUDIO_POLL_SECONDS": "1",
+    # Its jobs take seconds, not the provider's documented tens of seconds: no prior wait.
+    "STUDIO_POLL_PRIOR_SECONDS": "0",
     "STUDIO_UPSTREAM_DOWNLOAD_MAX_BYTES": str(3 * 1024 * 1024),
 }
 # The fake upstream: jobs of 2 s, slow faults of 4 s (twice the worker's read timeout).

@@ -95,6 +95,9 @@ def _poll(
         return
     gen.note_request("GET", request_id, 200)
     done_at = provider_done_at(answer, previous_poll, gen.last_polled_at)
+    if answer.get("state") in ("completed", "failed"):
+        # Its kind's pool of GETs saved learns what this job saved in the end.
+        timing.seen_done(gen, previous_poll)
     if answer.get("state") == "completed":
         # The first answer that says so fixes it: a download retried later measures its
         # latency, and the output URLs' hour, from the same moment.
