@@ -187,6 +187,14 @@ def main() -> None:
             rows = plain_poll_wave(user, durations, f"plain {label}")
             plain = [list(column) for column in zip(*rows, strict=True)]
             print(line(f"plain 2 s poll, {label}", *plain), flush=True)
+            # The GETs in all, beside the mean per second of job (which weighs a short job's
+            # GET more than a long one's): the studio's pool keeps the sum under the plain's.
+            jobs = STACK.stats()["jobs"]
+            totals = [
+                sum(j["gets"] for j in jobs if j["prompt"].startswith(f"{side} {label} "))
+                for side in ("studio", "plain")
+            ]
+            print(f"GETs in all, {label}: studio {totals[0]}, plain poll {totals[1]}", flush=True)
             latencies, gets_per_s, _ = figures
             p95 = percentile(latencies, 0.95)
             gets = sum(gets_per_s) / len(gets_per_s)
