@@ -103,6 +103,13 @@ def write(
     now = timezone.now()
     values = {name: getattr(gen, name) for name in PIPELINE_FIELDS}
     values["updated_at"] = now
+    if before is None and Generation.objects.filter(cond, state=gen.state).update(**values):
+        # The row was in the state written (most polls: still running), so nothing changes
+        # state and no hook is owed: one conditional UPDATE, no transaction and row lock
+        # (four statements, and on SQLite the write lock held across them, for every poll
+        # of every running job, with the downloads' writes waiting behind them).
+        gen.updated_at = now
+        return True
     with transaction.atomic():
         rows = Generation.objects.filter(cond)
         old = rows.select_for_update().values_list("state", flat=True).first()
