@@ -26,7 +26,8 @@ from .submit import Image, Refused, submit
 
 router = Router(tags=["generations (Luma shape)"])
 
-ERRORS = {s: DetailOut for s in (401, 402, 403, 404, 409, 413, 422, 429)}
+# 400: a body that is not JSON at all (django-ninja's "Cannot parse request body").
+ERRORS = {s: DetailOut for s in (400, 401, 402, 403, 404, 409, 413, 422, 429)}
 
 
 def base_url(request: HttpRequest) -> str:

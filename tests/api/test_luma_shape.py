@@ -133,9 +133,12 @@ def test_bad_input_is_422_naming_the_field_and_saves_nothing(client, auth, task_
     assert not Generation.objects.exists() and not task_queue.calls
 
 
-def test_malformed_json_is_422(client, auth, task_queue):
+def test_malformed_json_is_400_as_described(client, auth, task_queue):
     response = client.post(URL, "{nope", content_type="application/json", **auth)
     assert response.status_code == 400 and "parse" in response.json()["detail"]
+    # Described, so that a client (and schemathesis) expects it.
+    described = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/generations"]
+    assert "400" in described["post"]["responses"]
 
 
 @pytest.mark.parametrize(
