@@ -145,6 +145,17 @@ if (
     # CONN_HEALTH_CHECKS stays on: Django has the pool check each connection before it hands
     # it out, so one broken by a PostgreSQL restart is replaced (a round trip per request;
     # without it the bench measured the same).
+# PostgreSQL: parameters sent apart from the query, and a statement run 5 times on a
+# connection prepared there (psycopg), so the pages' and polls' queries are planned once per
+# connection instead of at every request: half of PostgreSQL's CPU per request, measured
+# (docs/benchmarks.md). STUDIO_DB_PREPARED=0 turns it off, e.g. behind PgBouncer in
+# transaction mode, which cannot keep a connection's prepared statements.
+if env_bool("STUDIO_DB_PREPARED", True) and DATABASES["default"]["ENGINE"] == (
+    "django.db.backends.postgresql"
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The ORM broker, the worker and the web server all write to one file: WAL lets readers
     # run beside a writer, IMMEDIATE takes the write lock at BEGIN (no lock upgrade deadlock),
