@@ -262,7 +262,7 @@ def gallery_poll(request: HttpRequest) -> HttpResponse:
     visible = access.visible_generations(request.user).filter(pk__in=drawn)
     now = {
         pk: card_version(*columns)
-        for pk, *columns in visible.values_list("pk", *CARD_VERSION_FIELDS)
+        for pk, *columns in visible.order_by().values_list("pk", *CARD_VERSION_FIELDS)
     }
     # Deleted (or no longer shared) since the page was drawn: drop the card, or the page
     # would poll for it for ever.
